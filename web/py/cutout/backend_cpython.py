@@ -1,0 +1,84 @@
+"""CPython backend: onnxruntime on the CPU, numpy arrays as tensors.
+
+Used by the CLI, the benchmarks and the tests (the browser backend lives in
+`cutout.browser`). Sessions are verified against the manifest's sha256."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import onnxruntime as ort
+
+from .errors import CutoutError
+from .manifest import Asset, Manifest
+
+
+class CPythonBackend:
+    name = "cpu"
+
+    def __init__(self, manifest: Manifest, threads: int | None = None):
+        self.manifest = manifest
+        self.threads = threads or min(os.cpu_count() or 1, 8)
+        self._sessions: dict[str, ort.InferenceSession] = {}
+
+    def load(self, asset: Asset) -> ort.InferenceSession:
+        if asset.name not in self._sessions:
+            self._sessions[asset.name] = self._create(asset, read_verified(self.manifest, asset))
+        return self._sessions[asset.name]
+
+    def _create(self, asset: Asset, data: bytes) -> ort.InferenceSession:
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = self.threads
+        opts.inter_op_num_threads = 1
+        opts.log_severity_level = 3
+        # tiles vary in shape: a growing arena would pin the largest one forever
+        opts.enable_cpu_mem_arena = asset.role == "model"
+        try:
+            return ort.InferenceSession(data, opts, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # onnxruntime raises its own untyped errors
+            raise CutoutError("model_corrupt", f"{asset.name}: {exc}") from exc
+
+    def run(self, session, feeds: dict, outputs: Sequence[str]) -> dict:
+        try:
+            values = session.run(list(outputs), feeds)
+        except MemoryError as exc:
+            raise CutoutError("out_of_memory", str(exc)) from exc
+        return dict(zip(outputs, values))
+
+    def constant(self, values, shape, dtype):
+        return np.asarray(values, dtype=dtype).reshape(shape)
+
+    def to_list(self, tensor) -> list:
+        return tensor.ravel().tolist()
+
+    def shape(self, tensor) -> tuple[int, ...]:
+        return tuple(tensor.shape)
+
+    def crop(self, tensor, starts, ends):
+        return tensor[tuple(slice(s, e) for s, e in zip(starts, ends))]
+
+    def new_image(self, height: int, width: int, channels: int):
+        return np.zeros((height, width, channels), np.uint8)
+
+    def paste(self, dst, src, y: int, x: int) -> None:
+        h, w = src.shape[:2]
+        dst[y:y + h, x:x + w] = src
+
+    def release(self, tensor) -> None:
+        pass
+
+
+def read_verified(manifest: Manifest, asset: Asset) -> bytes:
+    """The asset's bytes, refused unless size and sha256 match the manifest."""
+    path = Path(manifest.base) / asset.file
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise CutoutError("model_missing", f"{path} not found; run `python build.py`") from None
+    if len(data) != asset.bytes or hashlib.sha256(data).hexdigest() != asset.sha256:
+        raise CutoutError("model_corrupt", f"{path} does not match the build manifest")
+    return data

@@ -1,0 +1,107 @@
+"""Filters expressed as ONNX subgraphs: box mean via cumulative sums (cost
+independent of radius, radius is a run-time input), the colour guided filter
+(He et al., 2013) and blur-fusion foreground estimation (Germer et al., 2021).
+
+All tensors here are NCHW float32 at the working resolution.
+"""
+
+from __future__ import annotations
+
+from .builder import Graph
+
+
+def box_sum(g: Graph, x: str, r: str) -> str:
+    """Sum over a (2r+1)² window, zero outside the image. `r` is int64 [1]."""
+    for axis in (2, 3):
+        x = _box_sum_axis(g, x, r, axis)
+    return x
+
+
+def _box_sum_axis(g: Graph, x: str, r: str, axis: int) -> str:
+    zero = g.const([0], "int64")
+    one = g.const([1], "int64")
+    before = [zero] * 4
+    after = [zero] * 4
+    before[axis] = g.add(r, one)
+    after[axis] = r
+    pads = g.op("Concat", *before, *after, axis=0)
+    padded = g.op("Pad", x, pads)
+    csum = g.op("CumSum", padded, g.const(axis, "int64"))
+    width = g.add(g.mul(r, g.const([2], "int64")), one)  # 2r + 1
+    ax = g.const([axis], "int64")
+    upper = g.op("Slice", csum, width, g.const([2**62], "int64"), ax)
+    lower = g.op("Slice", csum, zero, g.op("Neg", width), ax)
+    return g.sub(upper, lower)
+
+
+def box_mean(g: Graph, x: str, r: str, ones: str) -> str:
+    """Mean over the part of the window inside the image. `ones` is [1,1,H,W]."""
+    return g.div(box_sum(g, x, r), box_sum(g, ones, r))
+
+
+def guided_filter_coefficients(g: Graph, guide: str, p: str, r: str, eps: str, ones: str):
+    """Colour guided filter of p guided by guide: returns (A [1,3,..], b [1,1,..])
+    such that the filtered output is sum_c A_c * guide_c + b. Coefficients are
+    smooth, so they can be upsampled and applied to a full-resolution guide
+    (the "fast guided filter")."""
+    ic = g.sub(guide, g.const(0.5))  # centred: keeps cumulative sums small
+    chans = [g.channels(ic, c, c + 1) for c in range(3)]
+    pairs = [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)]
+    products = [g.mul(chans[i], chans[j]) for i, j in pairs]
+    stack = g.op("Concat", ic, p, g.mul(ic, p), *products, axis=1)
+    means = box_mean(g, stack, r, ones)
+    m_i = g.channels(means, 0, 3)
+    m_p = g.channels(means, 3, 4)
+    cov_ip = g.sub(g.channels(means, 4, 7), g.mul(m_i, m_p))
+    mi = [g.channels(m_i, c, c + 1) for c in range(3)]
+    s = {}
+    for k, (i, j) in enumerate(pairs):
+        var = g.sub(g.channels(means, 7 + k, 8 + k), g.mul(mi[i], mi[j]))
+        s[i, j] = g.add(var, eps) if i == j else var
+    a = _solve_sym3(g, s, [g.channels(cov_ip, c, c + 1) for c in range(3)])
+    a_all = g.op("Concat", *a, axis=1)
+    b = g.sub(m_p, g.op("ReduceSum", g.mul(a_all, m_i), g.const([1], "int64"), keepdims=1))
+    smooth = box_mean(g, g.op("Concat", a_all, b, axis=1), r, ones)
+    big_a = g.channels(smooth, 0, 3)
+    # undo the centring so coefficients apply to the plain 0..1 guide
+    shift = g.op("ReduceSum", big_a, g.const([1], "int64"), keepdims=1)
+    big_b = g.sub(g.channels(smooth, 3, 4), g.mul(shift, g.const(0.5)))
+    return big_a, big_b
+
+
+def _solve_sym3(g: Graph, s: dict, v: list[str]) -> list[str]:
+    """Per-pixel solve of a symmetric 3x3 system by cofactors."""
+    a, b, c, d, e, f = s[0, 0], s[0, 1], s[0, 2], s[1, 1], s[1, 2], s[2, 2]
+
+    def det2(p, q, r_, t):  # p*q - r*t
+        return g.sub(g.mul(p, q), g.mul(r_, t))
+
+    i00, i01, i02 = det2(d, f, e, e), det2(c, e, b, f), det2(b, e, c, d)
+    i11, i12, i22 = det2(a, f, c, c), det2(b, c, a, e), det2(a, d, b, b)
+    det = g.add(g.add(g.mul(a, i00), g.mul(b, i01)), g.mul(c, i02))
+    rows = [(i00, i01, i02), (i01, i11, i12), (i02, i12, i22)]
+    out = []
+    for r0, r1, r2 in rows:
+        num = g.add(g.add(g.mul(r0, v[0]), g.mul(r1, v[1])), g.mul(r2, v[2]))
+        out.append(g.div(num, det))
+    return out
+
+
+def blur_fusion_step(g: Graph, image: str, fg: str, bg: str, alpha: str, r: str):
+    """One blur-fusion update of foreground and background colours."""
+    one_minus = g.sub(g.const(1.0), alpha)
+    stack = g.op("Concat", g.mul(fg, alpha), alpha, g.mul(bg, one_minus), one_minus, axis=1)
+    sums = box_sum(g, stack, r)
+    tiny = g.const(1e-5)
+    f_hat = g.div(g.channels(sums, 0, 3), g.add(g.channels(sums, 3, 4), tiny))
+    b_hat = g.div(g.channels(sums, 4, 7), g.add(g.channels(sums, 7, 8), tiny))
+    resid = composite_residual(g, image, f_hat, b_hat, alpha)
+    new_fg = g.clip01(g.add(f_hat, g.mul(alpha, resid)))
+    new_bg = g.clip01(g.add(b_hat, g.mul(one_minus, resid)))
+    return new_fg, new_bg
+
+
+def composite_residual(g: Graph, image: str, fg: str, bg: str, alpha: str) -> str:
+    """image - (alpha*fg + (1-alpha)*bg): what the estimates fail to explain."""
+    blend = g.add(g.mul(alpha, fg), g.mul(g.sub(g.const(1.0), alpha), bg))
+    return g.sub(image, blend)

@@ -1,0 +1,127 @@
+"""The pipeline's graphs. Each function returns an onnx.ModelProto.
+
+pre      uint8 RGBA photo -> working-resolution guide + ISNet input
+refine   guide + ISNet mask -> packed coefficient map + tile bounds
+plain    guide + ISNet mask -> same packing, no refinement (mask upsampled only)
+compose  one full-resolution tile: uint8 RGBA + coefficients -> uint8 RGBA
+mask     one full-resolution tile: uint8 RGBA + coefficients -> uint8 alpha
+
+Coefficient map channels (NCHW, edge-padded by 1 pixel so bilinear sampling
+never leaves it): 0-2 guided-filter A, 3 guided-filter b, 4-6 foreground
+colour, 7-9 background colour. Full-resolution alpha = sum_c A_c*I_c + b.
+"""
+
+from __future__ import annotations
+
+from .builder import Graph
+from ..graphs_meta import BOUNDS_CELL, COEF_CHANNELS, MODEL_SIZE
+from .filters import blur_fusion_step, composite_residual, guided_filter_coefficients
+
+
+def pre() -> object:
+    g = Graph("pre")
+    rgba = g.input("rgba", "uint8", ["H", "W", 4])
+    size = g.input("guide_size", "int64", [2])
+    # antialiased resize straight on uint8 HWC: the full-res photo is read once
+    small = g.op("Resize", rgba, "", "", size, mode="linear", antialias=1, axes=[0, 1])
+    chw = g.op("Transpose", g.op("Cast", small, to=1), perm=[2, 0, 1])
+    rgb = g.slice(chw, [0], [3], [0])
+    guide = g.mul(g.op("Unsqueeze", rgb, g.const([0], "int64")), g.const(1 / 255))
+    sq = g.const([1, 3, MODEL_SIZE, MODEL_SIZE], "int64")
+    x = g.op("Resize", guide, "", "", sq, mode="linear", antialias=1)
+    g.output(g.sub(x, g.const(0.5)), "x", "float32", [1, 3, MODEL_SIZE, MODEL_SIZE])
+    g.output(guide, "guide", "float32", [1, 3, "h", "w"])
+    return g.model()
+
+
+def _mask_at_guide_size(g: Graph, guide: str, mask: str) -> str:
+    hw = g.slice(g.op("Shape", guide), [2], [4], [0])
+    return g.op("Resize", mask, "", "", hw, mode="linear", antialias=1, axes=[2, 3])
+
+
+def _pack(g: Graph, parts: list[str], lo: str, hi: str) -> None:
+    coef = g.op("Concat", *parts, axis=1)
+    pads = g.const([0, 0, 1, 1, 0, 0, 1, 1], "int64")
+    g.output(g.op("Pad", coef, pads, mode="edge"), "coef", "float32", [1, COEF_CHANNELS, "hp", "wp"])
+    # per-cell bounds of full-resolution alpha, for skipping settled tiles
+    both = g.op("Concat", g.op("Neg", lo), hi, axis=1)
+    cells = g.op("MaxPool", both, kernel_shape=[BOUNDS_CELL] * 2, strides=[BOUNDS_CELL] * 2, ceil_mode=1)
+    g.output(cells, "bounds", "float32", [1, 2, "gh", "gw"])
+
+
+def refine() -> object:
+    g = Graph("refine")
+    guide = g.input("guide", "float32", [1, 3, "h", "w"])
+    mask = g.input("mask", "float32", [1, 1, MODEL_SIZE, MODEL_SIZE])
+    radii = g.input("radii", "int64", [3])  # guided filter, blur fusion wide, blur fusion fine
+    eps = g.input("eps", "float32", [1])
+    p = _mask_at_guide_size(g, guide, mask)
+    ones = g.op("Add", g.mul(p, g.const(0.0)), g.const(1.0))
+    r_gf, r_wide, r_fine = (g.slice(radii, [i], [i + 1], [0]) for i in range(3))
+    big_a, big_b = guided_filter_coefficients(g, guide, p, r_gf, eps, ones)
+    alpha = g.clip01(g.add(g.op("ReduceSum", g.mul(big_a, guide), g.const([1], "int64"), keepdims=1), big_b))
+    fg, bg = guide, guide
+    for r in (r_wide, r_fine):
+        fg, bg = blur_fusion_step(g, guide, fg, bg, alpha, r)
+    k1 = g.const([1], "int64")
+    lo = g.add(big_b, g.op("ReduceSum", g.op("Min", big_a, g.const(0.0)), k1, keepdims=1))
+    hi = g.add(big_b, g.op("ReduceSum", g.op("Max", big_a, g.const(0.0)), k1, keepdims=1))
+    _pack(g, [big_a, big_b, fg, bg], lo, hi)
+    return g.model()
+
+
+def plain() -> object:
+    """No refinement: alpha is the ISNet mask resized, colours are the photo's."""
+    g = Graph("plain")
+    guide = g.input("guide", "float32", [1, 3, "h", "w"])
+    mask = g.input("mask", "float32", [1, 1, MODEL_SIZE, MODEL_SIZE])
+    p = _mask_at_guide_size(g, guide, mask)
+    zeros3 = g.mul(guide, g.const(0.0))
+    _pack(g, [zeros3, p, zeros3, zeros3], p, p)
+    return g.model()
+
+
+def _tile_alpha(g: Graph):
+    """Shared front of the tile graphs: upsample coefficients, compute alpha."""
+    rgba = g.input("rgba", "uint8", ["h", "w", 4])
+    coef = g.input("coef", "float32", [1, COEF_CHANNELS, "ch", "cw"])
+    roi = g.input("roi", "float32", [4])  # tf_crop_and_resize box over axes 2, 3
+    size = g.slice(g.op("Shape", rgba), [0], [2], [0])
+    up = g.op("Resize", coef, roi, "", size, mode="linear",
+              coordinate_transformation_mode="tf_crop_and_resize", axes=[2, 3])
+    chw = g.op("Unsqueeze", g.op("Transpose", g.op("Cast", rgba, to=1), perm=[2, 0, 1]), g.const([0], "int64"))
+    pix = g.mul(chw, g.const(1 / 255))
+    rgb, a_in = g.channels(pix, 0, 3), g.channels(pix, 3, 4)
+    big_a, big_b = g.channels(up, 0, 3), g.channels(up, 3, 4)
+    dot = g.op("ReduceSum", g.mul(big_a, rgb), g.const([1], "int64"), keepdims=1)
+    alpha = g.clip01(g.add(dot, big_b))
+    return up, rgb, alpha, g.mul(alpha, a_in)
+
+
+def _to_uint8_hwc(g: Graph, nchw01: str) -> str:
+    scaled = g.op("Clip", g.add(g.mul(nchw01, g.const(255.0)), g.const(0.5)), g.const(0.0), g.const(255.4))
+    chw = g.op("Squeeze", scaled, g.const([0], "int64"))
+    return g.op("Cast", g.op("Transpose", chw, perm=[1, 2, 0]), to=2)
+
+
+def compose() -> object:
+    g = Graph("compose")
+    up, rgb, alpha, a_out = _tile_alpha(g)
+    fg_weight = g.input("fg_weight", "float32", [1])  # 1: estimated colours, 0: the photo's
+    f_hat, b_hat = g.channels(up, 4, 7), g.channels(up, 7, 10)
+    fg = g.clip01(g.add(f_hat, g.mul(alpha, composite_residual(g, rgb, f_hat, b_hat, alpha))))
+    fg = g.add(rgb, g.mul(fg_weight, g.sub(fg, rgb)))
+    visible = g.op("Cast", g.op("Greater", a_out, g.const(0.5 / 255)), to=1)
+    out = g.op("Concat", g.mul(fg, visible), a_out, axis=1)
+    g.output(_to_uint8_hwc(g, out), "out", "uint8", ["h", "w", 4])
+    return g.model()
+
+
+def mask() -> object:
+    g = Graph("mask")
+    _up, _rgb, _alpha, a_out = _tile_alpha(g)
+    g.output(_to_uint8_hwc(g, a_out), "out", "uint8", ["h", "w", 1])
+    return g.model()
+
+
+ALL = {"pre": pre, "refine": refine, "plain": plain, "compose": compose, "mask": mask}

@@ -1,0 +1,6 @@
+"""Constants shared by the graph builders (build time) and the conductor
+(run time). Kept apart so the engine never imports `onnx`."""
+
+MODEL_SIZE = 1024
+COEF_CHANNELS = 10
+BOUNDS_CELL = 8  # working-resolution pixels per cell of the tile-bounds grid

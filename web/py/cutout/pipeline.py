@@ -1,0 +1,169 @@
+"""The conductor: one photo in, one full-resolution cutout out.
+
+    pre (antialiased resize) -> ISNet -> refine (guided filter + foreground
+    colours at working resolution) -> compose, tile by tile, at full resolution
+
+Only small numbers pass through Python; pixels stay in the backend.
+
+Memory bound for the full-resolution stage: the input and output images
+(4 bytes/pixel each) plus one tile's working set, about 130 bytes per tile
+pixel (10 float32 coefficient channels upsampled, colour and alpha planes):
+~35 MB for the default 512² tile, whatever the photo's size.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .errors import CutoutError
+from .graphs_meta import BOUNDS_CELL
+from .manifest import Manifest
+from .tiling import classify, coef_window, plan_tiles, working_size
+
+MAX_PIXELS = 64_000_000  # 8000 x 8000; a 100-megapixel photo is refused up front
+MIN_SIDE = 8
+
+
+@dataclass
+class Options:
+    output: str = "cutout"        # "cutout": RGBA, straight alpha; "mask": alpha only
+    refine: bool = True           # False: ISNet mask resized, photo colours kept
+    model: str = "isnet-fp16"     # manifest name of the segmentation model
+    tile: int = 512
+    max_pixels: int = MAX_PIXELS
+    work_size: int = 1024         # long side of the refinement stage
+    gf_radius: float = 1 / 256    # guided filter radius, fraction of the working long side
+    gf_eps: float = 1e-3
+    fg_radii: tuple = (1 / 12, 1 / 170)  # blur-fusion passes, fractions of the long side
+
+    def check(self) -> None:
+        if self.output not in ("cutout", "mask"):
+            raise CutoutError("bad_option", f"output must be 'cutout' or 'mask', not {self.output!r}")
+        if not 64 <= self.tile <= 8192:
+            raise CutoutError("bad_option", "tile must be between 64 and 8192 pixels")
+
+
+@dataclass
+class Stats:
+    timings: dict = field(default_factory=dict)  # stage -> seconds
+    tiles: dict = field(default_factory=dict)    # class -> count
+    backend: str = ""
+
+
+Progress = Callable[[str, float], None]
+
+
+def check_size(height: int, width: int, max_pixels: int = MAX_PIXELS) -> None:
+    """Raise a coded error for images we refuse, before any work is done."""
+    if height * width > max_pixels:
+        raise CutoutError("image_too_large",
+                          f"{width}x{height} is {height * width / 1e6:.1f} MP; the limit is {max_pixels / 1e6:.0f} MP")
+    if min(height, width) < MIN_SIDE:
+        raise CutoutError("image_too_small", f"{width}x{height}; each side needs at least {MIN_SIDE} pixels")
+
+
+def cutout(backend, manifest: Manifest, rgba, options: Options | None = None,
+           progress: Progress | None = None, cancelled: Callable[[], bool] | None = None,
+           stats: Stats | None = None):
+    """Cut out the subject of `rgba` (uint8 [H, W, 4]); returns uint8 [H, W, 4]
+    (or [H, W, 1] for options.output == "mask") at full resolution."""
+    options = options or Options()
+    options.check()
+    stats = stats if stats is not None else Stats()
+    stats.backend = backend.name
+    run = _Runner(backend, manifest, progress, cancelled, stats)
+    shape = backend.shape(rgba)
+    if len(shape) != 3 or shape[2] != 4:
+        raise CutoutError("decode_failed", f"expected RGBA pixels, got shape {shape}")
+    full = shape[:2]
+    check_size(*full, options.max_pixels)
+    work = working_size(*full, options.work_size)
+
+    run.stage("prepare", 0.0)
+    pre = run.graph("graph-pre", {"rgba": rgba, "guide_size": backend.constant(work, [2], "int64")}, ["x", "guide"])
+    run.stage("model", 0.1)
+    mask = run.graph(options.model, {"input": pre["x"]}, ["output"])["output"]
+    backend.release(pre["x"])
+    run.stage("refine", 0.6)
+    coef = _coefficients(run, options, pre["guide"], mask, work)
+    backend.release(pre["guide"])
+    backend.release(mask)
+    out = _compose(run, options, rgba, coef, full, work)
+    backend.release(coef["coef"])
+    run.stage("done", 1.0)
+    return out
+
+
+def _coefficients(run: "_Runner", options: Options, guide, mask, work) -> dict:
+    if not options.refine:
+        return run.graph("graph-plain", {"guide": guide, "mask": mask}, ["coef", "bounds"])
+    long_side = max(work)
+    radii = [max(1, round(long_side * f)) for f in (options.gf_radius, *options.fg_radii)]
+    b = run.backend
+    feeds = {"guide": guide, "mask": mask, "radii": b.constant(radii, [3], "int64"),
+             "eps": b.constant([options.gf_eps], [1], "float32")}
+    return run.graph("graph-refine", feeds, ["coef", "bounds"])
+
+
+def _compose(run: "_Runner", options: Options, rgba, coef: dict, full, work):
+    b = run.backend
+    channels = 4 if options.output == "cutout" else 1
+    out = b.new_image(full[0], full[1], channels)
+    bounds = b.to_list(coef["bounds"])
+    grid = b.shape(coef["bounds"])[2:]
+    tiles = plan_tiles(full[0], full[1], options.tile)
+    counts = run.stats.tiles
+    fg_weight = b.constant([1.0 if options.refine else 0.0], [1], "float32")
+    name = "graph-compose" if options.output == "cutout" else "graph-mask"
+    for i, tile in enumerate(tiles):
+        run.stage("compose", 0.7 + 0.3 * i / len(tiles), record=False)
+        kind = classify(tile, full, work, bounds, grid, BOUNDS_CELL)
+        counts[kind] = counts.get(kind, 0) + 1
+        if kind == "empty":
+            continue  # the output buffer starts transparent
+        pixels = b.crop(rgba, (tile.y, tile.x, 0), (tile.y + tile.h, tile.x + tile.w, 4))
+        if kind == "solid":
+            b.paste(out, pixels if channels == 4 else b.crop(pixels, (0, 0, 3), (tile.h, tile.w, 4)), tile.y, tile.x)
+            continue
+        win = coef_window(tile, full, work)
+        feeds = {"rgba": pixels, "roi": b.constant(win.roi, [4], "float32"),
+                 "coef": b.crop(coef["coef"], (0, 0, *win.starts), (1, 10, *win.ends))}
+        if channels == 4:
+            feeds["fg_weight"] = fg_weight
+        piece = run.graph(name, feeds, ["out"])["out"]
+        b.paste(out, piece, tile.y, tile.x)
+        for t in (piece, pixels, feeds["coef"]):
+            b.release(t)
+    run.stage("compose", 1.0)
+    return out
+
+
+class _Runner:
+    """Runs graphs with cancellation checks, progress reports and timings."""
+
+    def __init__(self, backend, manifest: Manifest, progress, cancelled, stats: Stats):
+        self.backend, self.manifest, self.stats = backend, manifest, stats
+        self._progress, self._cancelled = progress, cancelled
+        self._stage, self._since = None, time.perf_counter()
+
+    def stage(self, name: str, fraction: float, record: bool = True) -> None:
+        if self._cancelled is not None and self._cancelled():
+            raise CutoutError("cancelled")
+        if record and name != self._stage:
+            now = time.perf_counter()
+            if self._stage is not None:
+                self.stats.timings[self._stage] = self.stats.timings.get(self._stage, 0.0) + now - self._since
+            self._stage, self._since = name, now
+        if self._progress is not None:
+            self._progress(name, fraction)
+
+    def graph(self, asset_name: str, feeds: dict, outputs: list[str]) -> dict:
+        started = time.perf_counter()
+        session = self.backend.load(self.manifest.get(asset_name))
+        loading = time.perf_counter() - started
+        if loading > 1e-3:  # first use: session creation is its own stage
+            self.stats.timings["load"] = self.stats.timings.get("load", 0.0) + loading
+            self._since += loading
+        return self.backend.run(session, feeds, outputs)

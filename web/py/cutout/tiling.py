@@ -1,0 +1,82 @@
+"""Planning for the full-resolution stage: working size, tiles, which tiles
+need the compose graph, and where each tile samples the coefficient map.
+
+Pure Python on small numbers: runs the same in CPython and Pyodide."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+# alpha bounds beyond which a tile rounds to fully transparent / fully opaque
+EMPTY_BELOW = 0.5 / 255
+SOLID_ABOVE = 1.0 - 0.5 / 255
+
+
+@dataclass(frozen=True)
+class Tile:
+    y: int
+    x: int
+    h: int
+    w: int
+
+
+@dataclass(frozen=True)
+class Window:
+    """Crop of the padded coefficient map for one tile, and the Resize roi
+    (tf_crop_and_resize, normalised to the crop) that samples it exactly as
+    an untiled half-pixel bilinear resize of the whole map would."""
+    starts: tuple[int, int]
+    ends: tuple[int, int]
+    roi: tuple[float, float, float, float]
+
+
+def working_size(height: int, width: int, limit: int) -> tuple[int, int]:
+    """Aspect-preserving size with the long side at most `limit`."""
+    scale = min(1.0, limit / max(height, width))
+    return max(1, round(height * scale)), max(1, round(width * scale))
+
+
+def plan_tiles(height: int, width: int, size: int) -> list[Tile]:
+    return [Tile(y, x, min(size, height - y), min(size, width - x))
+            for y in range(0, height, size) for x in range(0, width, size)]
+
+
+def _axis_window(start: int, length: int, full: int, work: int) -> tuple[int, int, float, float]:
+    scale = work / full
+    first = (start + 0.5) * scale + 0.5  # +0.5: half-pixel centre, +1 pad, -0.5
+    last = (start + length - 0.5) * scale + 0.5
+    c0 = max(math.floor(first) - 1, 0)
+    c1 = min(math.floor(last) + 3, work + 2)
+    span = c1 - c0 - 1
+    return c0, c1, (first - c0) / span, (last - c0) / span
+
+
+def coef_window(tile: Tile, full: tuple[int, int], work: tuple[int, int]) -> Window:
+    y0, y1, ys, ye = _axis_window(tile.y, tile.h, full[0], work[0])
+    x0, x1, xs, xe = _axis_window(tile.x, tile.w, full[1], work[1])
+    return Window((y0, x0), (y1, x1), (ys, xs, ye, xe))
+
+
+def _cell_range(start: int, length: int, full: int, work: int, cell: int) -> range:
+    scale = work / full
+    lo = max(math.floor((start + 0.5) * scale - 0.5), 0)
+    hi = min(math.ceil((start + length - 0.5) * scale - 0.5), work - 1)
+    return range(lo // cell, hi // cell + 1)
+
+
+def classify(tile: Tile, full, work, bounds: list[float], grid: tuple[int, int], cell: int) -> str:
+    """'empty', 'solid' or 'mixed', from the per-cell alpha bounds
+    (flat list [2, gh, gw]: minus the lower bound, then the upper bound)."""
+    gh, gw = grid
+    lo, hi = math.inf, -math.inf
+    for cy in _cell_range(tile.y, tile.h, full[0], work[0], cell):
+        for cx in _cell_range(tile.x, tile.w, full[1], work[1], cell):
+            i = cy * gw + cx
+            lo = min(lo, -bounds[i])
+            hi = max(hi, bounds[gh * gw + i])
+    if hi <= EMPTY_BELOW:
+        return "empty"
+    if lo >= SOLID_ABOVE:
+        return "solid"
+    return "mixed"
