@@ -4,3 +4,4 @@
 MODEL_SIZE = 1024
 COEF_CHANNELS = 10
 BOUNDS_CELL = 8  # working-resolution pixels per cell of the tile-bounds grid
+GF_RADIUS = 4  # guided filter radius at the working resolution (long side <= 1024)

@@ -34,8 +34,7 @@ class Options:
     tile: int = 512
     max_pixels: int = MAX_PIXELS
     work_size: int = 1024         # long side of the refinement stage
-    gf_radius: float = 1 / 256    # guided filter radius, fraction of the working long side
-    gf_eps: float = 1e-3
+    gf_eps: float = 1e-3          # guided filter regularisation (radius: graphs_meta.GF_RADIUS)
     fg_radii: tuple = (1 / 12, 1 / 170)  # blur-fusion passes, fractions of the long side
 
     def check(self) -> None:
@@ -100,9 +99,9 @@ def _coefficients(run: "_Runner", options: Options, guide, mask, work) -> dict:
     if not options.refine:
         return run.graph("graph-plain", {"guide": guide, "mask": mask}, ["coef", "bounds"])
     long_side = max(work)
-    radii = [max(1, round(long_side * f)) for f in (options.gf_radius, *options.fg_radii)]
+    radii = [max(1, round(long_side * f)) for f in options.fg_radii]
     b = run.backend
-    feeds = {"guide": guide, "mask": mask, "radii": b.constant(radii, [3], "int64"),
+    feeds = {"guide": guide, "mask": mask, "radii": b.constant(radii, [2], "int64"),
              "eps": b.constant([options.gf_eps], [1], "float32")}
     return run.graph("graph-refine", feeds, ["coef", "bounds"])
 
@@ -116,6 +115,7 @@ def _compose(run: "_Runner", options: Options, rgba, coef: dict, full, work):
     tiles = plan_tiles(full[0], full[1], options.tile)
     counts = run.stats.tiles
     fg_weight = b.constant([1.0 if options.refine else 0.0], [1], "float32")
+    run.stage("compose", 0.7)
     name = "graph-compose" if options.output == "cutout" else "graph-mask"
     for i, tile in enumerate(tiles):
         run.stage("compose", 0.7 + 0.3 * i / len(tiles), record=False)

@@ -39,7 +39,16 @@ def box_mean(g: Graph, x: str, r: str, ones: str) -> str:
     return g.div(box_sum(g, x, r), box_sum(g, ones, r))
 
 
-def guided_filter_coefficients(g: Graph, guide: str, p: str, r: str, eps: str, ones: str):
+def box_mean_fixed(g: Graph, x: str, r: int) -> str:
+    """Mean over the in-image part of a (2r+1)² window, for a radius fixed at
+    build time. Exact in float32 (no cumulative sums), which the guided filter
+    needs: its variances are small differences of window means."""
+    for kernel, pads in (([2 * r + 1, 1], [r, 0, r, 0]), ([1, 2 * r + 1], [0, r, 0, r])):
+        x = g.op("AveragePool", x, kernel_shape=kernel, pads=pads, count_include_pad=0)
+    return x
+
+
+def guided_filter_coefficients(g: Graph, guide: str, p: str, r: int, eps: str):
     """Colour guided filter of p guided by guide: returns (A [1,3,..], b [1,1,..])
     such that the filtered output is sum_c A_c * guide_c + b. Coefficients are
     smooth, so they can be upsampled and applied to a full-resolution guide
@@ -49,7 +58,7 @@ def guided_filter_coefficients(g: Graph, guide: str, p: str, r: str, eps: str, o
     pairs = [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)]
     products = [g.mul(chans[i], chans[j]) for i, j in pairs]
     stack = g.op("Concat", ic, p, g.mul(ic, p), *products, axis=1)
-    means = box_mean(g, stack, r, ones)
+    means = box_mean_fixed(g, stack, r)
     m_i = g.channels(means, 0, 3)
     m_p = g.channels(means, 3, 4)
     cov_ip = g.sub(g.channels(means, 4, 7), g.mul(m_i, m_p))
@@ -61,7 +70,7 @@ def guided_filter_coefficients(g: Graph, guide: str, p: str, r: str, eps: str, o
     a = _solve_sym3(g, s, [g.channels(cov_ip, c, c + 1) for c in range(3)])
     a_all = g.op("Concat", *a, axis=1)
     b = g.sub(m_p, g.op("ReduceSum", g.mul(a_all, m_i), g.const([1], "int64"), keepdims=1))
-    smooth = box_mean(g, g.op("Concat", a_all, b, axis=1), r, ones)
+    smooth = box_mean_fixed(g, g.op("Concat", a_all, b, axis=1), r)
     big_a = g.channels(smooth, 0, 3)
     # undo the centring so coefficients apply to the plain 0..1 guide
     shift = g.op("ReduceSum", big_a, g.const([1], "int64"), keepdims=1)

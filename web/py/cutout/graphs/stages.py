@@ -14,7 +14,7 @@ colour, 7-9 background colour. Full-resolution alpha = sum_c A_c*I_c + b.
 from __future__ import annotations
 
 from .builder import Graph
-from ..graphs_meta import BOUNDS_CELL, COEF_CHANNELS, MODEL_SIZE
+from ..graphs_meta import BOUNDS_CELL, COEF_CHANNELS, GF_RADIUS, MODEL_SIZE
 from .filters import blur_fusion_step, composite_residual, guided_filter_coefficients
 
 
@@ -53,12 +53,11 @@ def refine() -> object:
     g = Graph("refine")
     guide = g.input("guide", "float32", [1, 3, "h", "w"])
     mask = g.input("mask", "float32", [1, 1, MODEL_SIZE, MODEL_SIZE])
-    radii = g.input("radii", "int64", [3])  # guided filter, blur fusion wide, blur fusion fine
+    radii = g.input("radii", "int64", [2])  # blur fusion: wide pass, fine pass
     eps = g.input("eps", "float32", [1])
     p = _mask_at_guide_size(g, guide, mask)
-    ones = g.op("Add", g.mul(p, g.const(0.0)), g.const(1.0))
-    r_gf, r_wide, r_fine = (g.slice(radii, [i], [i + 1], [0]) for i in range(3))
-    big_a, big_b = guided_filter_coefficients(g, guide, p, r_gf, eps, ones)
+    r_wide, r_fine = (g.slice(radii, [i], [i + 1], [0]) for i in range(2))
+    big_a, big_b = guided_filter_coefficients(g, guide, p, GF_RADIUS, eps)
     alpha = g.clip01(g.add(g.op("ReduceSum", g.mul(big_a, guide), g.const([1], "int64"), keepdims=1), big_b))
     fg, bg = guide, guide
     for r in (r_wide, r_fine):

@@ -1,0 +1,92 @@
+"""The conductor with a stand-in segmentation graph: tiling, tile skipping,
+options and coded errors. Fast: no real model needed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cutout.errors import CutoutError
+from cutout.pipeline import Options, Stats, cutout
+
+from .conftest import disk_photo
+
+
+def run(backend, manifest, photo, **opts):
+    stats = Stats()
+    out = cutout(backend, manifest, photo, Options(**opts), stats=stats)
+    return out, stats
+
+
+@pytest.mark.parametrize("shape", [(700, 1300), (1500, 900)])
+def test_tiled_equals_untiled(toy_backend, toy_manifest, shape):
+    photo = disk_photo(*shape, seed=7)
+    whole, _ = run(toy_backend, toy_manifest, photo, tile=4096)
+    tiled, stats = run(toy_backend, toy_manifest, photo, tile=128)
+    assert stats.tiles.get("mixed", 0) > 1
+    assert whole.shape == tiled.shape == (*shape, 4)
+    assert np.abs(whole.astype(int) - tiled.astype(int)).max() <= 1
+
+
+def test_skipped_tiles_match_computed_ones(toy_backend, toy_manifest, monkeypatch):
+    photo = disk_photo(1200, 1600, seed=8)
+    fast, stats = run(toy_backend, toy_manifest, photo, tile=64)
+    assert stats.tiles["empty"] > 0 and stats.tiles["solid"] > 0
+    monkeypatch.setattr("cutout.pipeline.classify", lambda *a, **k: "mixed")
+    full, _ = run(toy_backend, toy_manifest, photo, tile=64)
+    assert np.abs(fast.astype(int) - full.astype(int)).max() <= 1
+
+
+def test_mask_output_is_alpha_of_cutout(toy_backend, toy_manifest):
+    photo = disk_photo(600, 800, seed=9)
+    rgba, _ = run(toy_backend, toy_manifest, photo, tile=256)
+    mask, _ = run(toy_backend, toy_manifest, photo, tile=256, output="mask")
+    assert mask.shape == (600, 800, 1)
+    assert np.abs(mask[..., 0].astype(int) - rgba[..., 3]).max() <= 1
+    # the subject (bright disk centre) is opaque, the corners transparent
+    assert mask[300, 400, 0] == 255 and mask[5, 5, 0] == 0
+
+
+def test_refine_off_keeps_photo_colours(toy_backend, toy_manifest):
+    photo = disk_photo(400, 500, seed=10)
+    out, _ = run(toy_backend, toy_manifest, photo, refine=False)
+    visible = out[..., 3] > 0
+    assert np.array_equal(out[..., :3][visible], photo[..., :3][visible])
+
+
+def test_input_transparency_is_kept(toy_backend, toy_manifest):
+    photo = disk_photo(300, 300, seed=11)
+    photo[140:160, 140:160, 3] = 0
+    out, _ = run(toy_backend, toy_manifest, photo)
+    assert (out[140:160, 140:160, 3] == 0).all()
+    assert out[130, 150, 3] > 200
+
+
+@pytest.mark.parametrize("shape,code", [((5, 400, 4), "image_too_small"), ((300, 300, 3), "decode_failed")])
+def test_bad_inputs_raise_coded_errors(toy_backend, toy_manifest, shape, code):
+    with pytest.raises(CutoutError) as err:
+        cutout(toy_backend, toy_manifest, np.zeros(shape, np.uint8))
+    assert err.value.code == code
+
+
+def test_too_many_pixels_refused_before_work(toy_backend, toy_manifest):
+    # a 100 MP buffer is never allocated: only the shape is checked
+    huge = np.lib.stride_tricks.as_strided(np.zeros(4, np.uint8), shape=(10000, 10000, 4), strides=(0, 0, 1))
+    with pytest.raises(CutoutError) as err:
+        cutout(toy_backend, toy_manifest, huge)
+    assert err.value.code == "image_too_large"
+
+
+def test_cancel_stops_the_job(toy_backend, toy_manifest):
+    seen = []
+    with pytest.raises(CutoutError) as err:
+        cutout(toy_backend, toy_manifest, disk_photo(300, 300), Options(),
+               progress=lambda stage, f: seen.append(stage), cancelled=lambda: "model" in seen)
+    assert err.value.code == "cancelled"
+    assert "compose" not in seen
+
+
+def test_bad_option(toy_backend, toy_manifest):
+    with pytest.raises(CutoutError) as err:
+        cutout(toy_backend, toy_manifest, disk_photo(100, 100), Options(output="jpeg"))
+    assert err.value.code == "bad_option"
