@@ -1,0 +1,173 @@
+"""The web bundle in build/web/, plus its generated `asset-manifest.json`.
+
+  <web/static/**>                       app files, as they are
+  vendor/pyodide/, vendor/ort/          runtimes from the pinned npm packages
+  vendor/wheels/<wheel>                 Python wheels for Pyodide (real wheel names)
+  py/engine.<hash8>.zip                 web/py/cutout (+ cutout_wire), deterministic zip
+  models/<name>.<hash8>.onnx, models/graphs/...; models/manifest.json pointing at them
+  NOTICE, asset-manifest.json
+
+build/web is owned by the build: files are only rewritten when their content
+changed (mtimes stay stable) and anything not planned is deleted.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from . import manifest, pins
+from .common import ROOT, WEB_OUT, BuildError, HashCache, json_bytes, log, sha256_bytes, write_if_changed
+
+STATIC = ROOT / "web" / "static"
+PY_ROOT = ROOT / "web" / "py"
+ENGINE_PACKAGES = ("cutout", "cutout_wire")
+ENGINE_EXCLUDE = {"backend_cpython.py", "cli.py", "__pycache__"}  # CPython-only or junk
+ASSET_MANIFEST = "asset-manifest.json"
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+LINK_MIN_BYTES = 1 << 20  # big read-only files are hard-linked, not copied
+
+
+@dataclass
+class Planned:
+    rel: str                 # path under build/web
+    source: Path | bytes     # file to copy/link, or content
+    name: str
+    role: str
+    meta: dict
+
+
+def _hashed(rel: str, sha256: str) -> str:
+    p = PurePosixPath(rel)
+    return str(p.with_name(f"{p.stem}.{sha256[:8]}{p.suffix}"))
+
+
+def engine_zip() -> bytes:
+    """web/py engine packages as a zip whose bytes depend only on file names and contents."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for pkg in ENGINE_PACKAGES:
+            base = PY_ROOT / pkg
+            if not base.is_dir():
+                continue
+            for f in sorted(base.rglob("*")):
+                rel = f.relative_to(PY_ROOT)
+                if not f.is_file() or ENGINE_EXCLUDE & set(rel.parts) or f.suffix == ".pyc":
+                    continue
+                info = zipfile.ZipInfo(rel.as_posix(), ZIP_DATE)
+                info.external_attr = 0o644 << 16
+                info.compress_type = zipfile.ZIP_DEFLATED
+                zf.writestr(info, f.read_bytes(), compresslevel=9)
+    return buf.getvalue()
+
+
+def _plan_static() -> list[Planned]:
+    out = []
+    if STATIC.is_dir():
+        for f in sorted(STATIC.rglob("*")):
+            if f.is_file() and "__pycache__" not in f.parts:
+                rel = f.relative_to(STATIC).as_posix()
+                out.append(Planned(rel, f, rel, "app", {}))
+    return out
+
+
+def _plan_runtime(pyodide_dir: Path, ort_dir: Path, wheels: list[tuple[pins.WheelPin, Path]]) -> list[Planned]:
+    out = []
+    for fname in pins.PYODIDE_FILES:
+        meta = {"package": pins.PYODIDE.name, "version": pins.PYODIDE.version}
+        out.append(Planned(f"vendor/pyodide/{fname}", pyodide_dir / fname, f"vendor/pyodide/{fname}", "runtime", meta))
+    for fname in pins.ORT_FILES:
+        meta = {"package": pins.ORT_WEB.name, "version": pins.ORT_WEB.version}
+        out.append(Planned(f"vendor/ort/{fname}", ort_dir / "dist" / fname, f"vendor/ort/{fname}", "runtime", meta))
+    for pin, path in wheels:
+        meta = {"package": pin.name, "version": pin.version, "platform": pin.platform}
+        out.append(Planned(f"vendor/wheels/{pin.filename}", path, f"wheel-{pin.name}", "python", meta))
+    for p in out:
+        if isinstance(p.source, Path) and not p.source.is_file():
+            raise BuildError(f"{p.source} is missing from its package (pins.py lists it)")
+    return out
+
+
+def _plan_models(assets: list[dict], models_dir: Path, build_id: str) -> list[Planned]:
+    """Hashed copies of models/graphs, and a models manifest pointing at them."""
+    out, hashed_assets = [], []
+    for a in assets:
+        rel = _hashed(a["file"], a["sha256"])
+        out.append(Planned(f"models/{rel}", models_dir / a["file"], a["name"], a["role"], a["meta"]))
+        hashed_assets.append(dict(a, file=rel))
+    doc = {"build_id": build_id, "assets": hashed_assets}
+    out.append(Planned("models/manifest.json", json_bytes(doc), "models-manifest", "model",
+                       {"build_id": build_id, "format": "web/py/cutout/manifest.py"}))
+    return out
+
+
+def _sync(plan: list[Planned], out: Path, hashes: HashCache) -> tuple[int, list[dict]]:
+    """Make out/ hold exactly the planned files; returns (files written, entries)."""
+    written, entries = 0, []
+    for p in plan:
+        dst = out / p.rel
+        if isinstance(p.source, bytes):
+            written += write_if_changed(dst, p.source)
+            sha, size = sha256_bytes(p.source), len(p.source)
+        else:
+            sha, size = hashes.sha256(p.source), p.source.stat().st_size
+            if not (dst.exists() and dst.stat().st_size == size and hashes.sha256(dst) == sha):
+                _copy(p.source, dst)
+                written += 1
+        entries.append({"name": p.name, "file": p.rel, "url": "/" + p.rel, "bytes": size, "sha256": sha,
+                        "role": p.role, "meta": p.meta})
+    return written, entries
+
+
+def _copy(src: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dst.with_name(f".{dst.name}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        if src.stat().st_size >= LINK_MIN_BYTES:
+            os.link(src, tmp)
+        else:
+            shutil.copyfile(src, tmp)
+    except OSError:
+        shutil.copyfile(src, tmp)
+    os.replace(tmp, dst)
+
+
+def _remove_stale(out: Path, keep: set[str]) -> int:
+    removed = 0
+    for f in sorted(out.rglob("*"), reverse=True):
+        rel = f.relative_to(out).as_posix()
+        if f.is_dir():
+            if not any(f.iterdir()):
+                f.rmdir()
+        elif rel not in keep:
+            f.unlink()
+            removed += 1
+    return removed
+
+
+def build(*, pyodide_dir: Path, ort_dir: Path, wheels, assets: list[dict], build_id: str,
+          hashes: HashCache, models_dir: Path, out: Path = WEB_OUT) -> dict:
+    """Write the bundle; returns the asset-manifest document."""
+    zip_bytes = engine_zip()
+    zip_rel = f"py/engine.{sha256_bytes(zip_bytes)[:8]}.zip"
+    plan = _plan_static()
+    plan += _plan_runtime(pyodide_dir, ort_dir, wheels)
+    plan.append(Planned(zip_rel, zip_bytes, "engine", "python", {"packages": list(ENGINE_PACKAGES)}))
+    plan += _plan_models(assets, models_dir, build_id)
+    plan.append(Planned("NOTICE", ROOT / "NOTICE", "notice", "app", {}))
+    rels = [p.rel for p in plan]
+    clash = {r for r in rels if rels.count(r) > 1} | ({ASSET_MANIFEST} & set(rels))
+    if clash:
+        raise BuildError(f"two bundle files want the same path: {sorted(clash)} (check web/static/)")
+    written, entries = _sync(plan, out, hashes)
+    doc = {"autogenerated": "autogenerated by build.py, do not edit",
+           "build_id": manifest.build_id(entries), "models_build_id": build_id, "assets": entries}
+    written += write_if_changed(out / ASSET_MANIFEST, json_bytes(doc))
+    removed = _remove_stale(out, set(rels) | {ASSET_MANIFEST})
+    log(f"web bundle: {len(entries)} files in {out.relative_to(ROOT)}/ ({written} written, {removed} stale removed)")
+    return doc

@@ -1,0 +1,129 @@
+"""Everything the build downloads or derives, pinned: versions and digests.
+
+Changing a version means changing its digest here too (and NOTICE). Digests of
+registry artefacts are the registries' own (npm `dist.integrity`, PyPI sha256);
+model digests were computed once from those artefacts and hard-coded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class NpmPin:
+    name: str
+    version: str
+    integrity: str  # npm dist.integrity (sha512, base64)
+    licence: str
+
+    @property
+    def spec(self) -> str:
+        return f"{self.name}@{self.version}"
+
+    @property
+    def tarball(self) -> str:  # the file name `npm pack` writes
+        return f"{self.name.lstrip('@').replace('/', '-')}-{self.version}.tgz"
+
+
+PYODIDE = NpmPin(
+    "pyodide", "314.0.7",
+    "sha512-0YvXxEhfEdpLfb/XkM2BFAeMROq0iMUX2bzzH9pOttyMcWkwq+HbE5uyuGD82LN7y2q+SNvi/6V5JEsOlD2R1A==",
+    "MPL-2.0",
+)
+ORT_WEB = NpmPin(
+    "onnxruntime-web", "1.30.0",
+    "sha512-q0y+JrrtukXSzsBWEMccVfqX25LRmosXHF+CaRJmg8pZClzcV7svNc4rKY3jL02Vb7QmRMDs1SigqR4CXAfKYQ==",
+    "MIT",
+)
+ISNET_DATA = NpmPin(
+    "@imgly/background-removal-data", "1.4.5",
+    "sha512-iRXZpPd7YirbJ4eOZ3SlvbdJkAc/LxVjzWLMHOezmRrVThPJPdPc+Y2kHEAVFEVvpDIuvBDyOfTTFBSJT2QR5w==",
+    "AGPL-3.0 (package); ISNet weights MIT",
+)
+NPM_PINS = (PYODIDE, ORT_WEB, ISNET_DATA)
+
+
+@dataclass(frozen=True)
+class WheelPin:
+    name: str
+    version: str
+    filename: str
+    sha256: str  # as published on PyPI
+    platform: str
+    python_version: str
+    licence: str
+
+
+MSGSPEC = WheelPin(
+    "msgspec", "0.22.0",
+    "msgspec-0.22.0-cp314-cp314-pyemscripten_2026_0_wasm32.whl",
+    "a66b1766311e42371e509c996c3933b161c7ae0eabdf361af5316dec197e1022",
+    "pyemscripten_2026_0_wasm32", "3.14", "BSD-3-Clause",
+)
+WHEEL_PINS = (MSGSPEC,)
+
+# Files the Pyodide core needs to boot (pyodide.mjs fetches the rest by name
+# from its indexURL). Package wheels from the lock file are not in the npm package.
+PYODIDE_FILES = (
+    "pyodide.mjs", "pyodide.js", "pyodide.asm.mjs", "pyodide.asm.wasm",
+    "python_stdlib.zip", "pyodide-lock.json",
+)
+# ort.webgpu.min.mjs: WebGPU + WASM EPs, loads the .asyncify build;
+# ort.wasm.min.mjs: WASM EP only, loads the plain build (smaller wasm).
+ORT_FILES = (
+    "ort.webgpu.min.mjs", "ort.wasm.min.mjs",
+    "ort-wasm-simd-threaded.asyncify.mjs", "ort-wasm-simd-threaded.asyncify.wasm",
+    "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm",
+)
+
+
+@dataclass(frozen=True)
+class ModelPin:
+    name: str          # manifest name the engine asks for
+    precision: str     # fp16 | int8 | fp32
+    file: str          # under models/
+    sha256: str        # of the file we ship (pruned when PRUNE)
+    full_sha256: str   # the same variant before pruning
+    source_sha256: str  # of the as-shipped reassembly it derives from
+    resource: str      # key in the data package's dist/resources.json
+
+
+ISNET_SOURCE_SHA256 = {  # reassembled from resources.json chunks, as shipped
+    "fp16": "b6e8497ba978a6f5fbb647e419d2696cd80df5a23cb6a8ea532021911bd76acb",
+    "int8": "7001d60734fdc112dd9c062635fb59cd401fb82a9d4213134bce4dbd655c803a",
+}
+ISNET_RESOURCE = {"fp16": "/models/medium", "int8": "/models/small"}
+# fp32 is derived from the as-shipped fp16 model (before pruning).
+ISNET_FULL_SHA256 = dict(ISNET_SOURCE_SHA256, fp32="1e114df064f68687cc94eb280620876ae3b4cdb47f4982638a512d6f0b56cb16")
+# Whether shipped models keep only the `output` output (see models.prune_outputs).
+PRUNE = True
+ISNET_SHA256 = {  # shipped (pruned) files
+    "fp16": "2d57b1ed1a3c323dec07e8e147dff85ff50787f3df431a05e0ee3631670a49ef",
+    "int8": "25d10c3c473941421846e1acbeb014c58e66d1ad239a22496eebf835b2ab68e2",
+    "fp32": "1162a1b1827fdd1b890b70887b45adbd9292310533039efd8315801ebf7f30bf",
+}
+
+ISNET_META = {
+    "input_size": 1024,
+    "input_name": "input",
+    "output_name": "output",
+    "input_shape": [1, 3, 1024, 1024],
+    "output_shape": [1, 1, 1024, 1024],
+    "output_activation": "sigmoid",  # already applied inside the graph
+    "mean": 0.5,   # x = (rgb / 255 - mean) / std
+    "std": 1.0,
+    "licence": "MIT",
+    "licence_source": "@imgly/background-removal-data@1.4.5 ThirdPartyLicenses.json: ISNET, https://github.com/xuebinqin/DIS",
+    "licence_note": "upstream DIS README: code under Apache-2.0; see NOTICE",
+    "provenance": "ISNet (DIS, general use) from npm @imgly/background-removal-data@1.4.5",
+}
+FP32_MAX_ABS_DIFF = 1e-3  # fp32 derivation must match the fp16 model this closely
+
+
+def isnet_pins() -> list[ModelPin]:
+    return [
+        ModelPin(f"isnet-{p}", p, f"isnet_{p}.onnx", (ISNET_SHA256 if PRUNE else ISNET_FULL_SHA256)[p], ISNET_FULL_SHA256[p],
+                 ISNET_SOURCE_SHA256["fp16" if p == "fp32" else p], ISNET_RESOURCE["fp16" if p == "fp32" else p])
+        for p in ("fp16", "int8", "fp32")
+    ]
