@@ -1,0 +1,1 @@
+"""Accounts: sign-up, activation, sign-in, sessions, password flows."""

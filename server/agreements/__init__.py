@@ -1,0 +1,1 @@
+"""Agreement documents (terms, privacy), their versions and acceptances."""

@@ -1,0 +1,1 @@
+"""Account cancellation: blockers, request, emailed confirmation, erasure."""

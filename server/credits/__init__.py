@@ -1,0 +1,1 @@
+"""Credits: lots with expiries, the append-only ledger, spending."""

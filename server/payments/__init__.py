@@ -1,0 +1,1 @@
+"""Buying credit packs through a payment-provider adapter."""

@@ -1,0 +1,1 @@
+"""The sync endpoint: the signed-in client's state in one cheap read."""

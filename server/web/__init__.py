@@ -1,0 +1,1 @@
+"""Web concerns: static files, security headers, CSRF, server-rendered pages."""
