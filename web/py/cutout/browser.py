@@ -1,0 +1,81 @@
+"""Browser backend: onnxruntime-web through Pyodide's JS bridge.
+
+The only engine module that imports `js` / `pyodide`. Tensors are
+onnxruntime-web `Tensor` objects living in JS memory or on the GPU; Python
+holds JsProxy references and asks the bridge (web/static/js/engine/ort-bridge.js)
+to run sessions, crop and paste. The bridge is asynchronous; the engine's
+Backend protocol is synchronous, so every call blocks on its promise with
+JS Promise Integration (`pyodide.ffi.run_sync`): the job must be entered
+with `callPromising` (see `cutout.browser_jobs`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from pyodide.ffi import JsException, run_sync, to_js  # type: ignore[import-not-found]
+
+from .errors import CutoutError
+from .manifest import Asset
+
+_CODED = re.compile(r"\[([a-z_]+)\]\s*(.*)", re.S)
+_KNOWN = set(CutoutError.MESSAGES) | {"internal"}
+
+
+def coded_error(exc: BaseException) -> CutoutError:
+    """Map a JS error thrown as Error("[code] detail") to a CutoutError."""
+    text = str(exc)
+    match = _CODED.search(text)
+    if match and match.group(1) in _KNOWN:
+        return CutoutError(match.group(1), match.group(2).strip()[:500])
+    if "out of memory" in text.lower() or "allocation failed" in text.lower():
+        return CutoutError("out_of_memory", text[:500])
+    return CutoutError("internal", text[:500])
+
+
+class BrowserBackend:
+    """Backend protocol over onnxruntime-web (see cutout.backend.Backend)."""
+
+    def __init__(self, bridge):
+        self._bridge = bridge
+        self.name = str(bridge.ep)
+
+    def _wait(self, value):
+        try:
+            return run_sync(value)
+        except JsException as exc:
+            raise coded_error(exc) from None
+
+    def load(self, asset: Asset):
+        return self._wait(self._bridge.createSession(asset.name, asset.file, asset.sha256, asset.bytes, asset.role))
+
+    def run(self, session, feeds: dict, outputs: Sequence[str]) -> dict:
+        names = list(feeds)
+        values = self._wait(self._bridge.run(session, to_js(names), to_js([feeds[n] for n in names]), to_js(list(outputs))))
+        return dict(zip(outputs, values))
+
+    def constant(self, values, shape, dtype):
+        return self._bridge.constant(to_js([float(v) if dtype == "float32" else int(v) for v in values]),
+                                     to_js(list(shape)), dtype)
+
+    def to_list(self, tensor) -> list:
+        return self._wait(self._bridge.toList(tensor)).to_py()
+
+    def shape(self, tensor) -> tuple[int, ...]:
+        return tuple(int(d) for d in self._bridge.shape(tensor))
+
+    def crop(self, tensor, starts, ends):
+        return self._wait(self._bridge.crop(tensor, to_js(list(starts)), to_js(list(ends))))
+
+    def new_image(self, height: int, width: int, channels: int):
+        try:
+            return self._bridge.newImage(height, width, channels)
+        except JsException as exc:
+            raise coded_error(exc) from None
+
+    def paste(self, dst, src, y: int, x: int) -> None:
+        self._wait(self._bridge.paste(dst, src, y, x))
+
+    def release(self, tensor) -> None:
+        self._bridge.release(tensor)

@@ -1,0 +1,60 @@
+"""Named entry points the engine worker calls (web/static/js/engine/worker.js).
+
+The worker never sends Python source: it imports this module and calls
+`configure` once per engine boot and `run_job` (via `callPromising`, so the
+backend may block on promises) once per image."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .browser import BrowserBackend, coded_error
+from .errors import CutoutError
+from .manifest import Asset, Manifest
+from .pipeline import Options, Stats, cutout
+
+STAND_IN = "stand-in-ellipse"  # test-only model (web/static/js/engine/stand-in.js)
+_state: dict = {}
+
+
+def configure(manifest_json: str, allow_stand_in: bool = False) -> list[str]:
+    """Parse the engine manifest; returns the asset names it offers."""
+    manifest = Manifest.from_json(manifest_json)
+    if allow_stand_in:
+        stand_in = Asset(STAND_IN, "", 0, "", "test", {"note": "tests only"})
+        manifest = replace(manifest, assets={**manifest.assets, STAND_IN: stand_in})
+    _state["manifest"] = manifest
+    return sorted(manifest.assets)
+
+
+def _options(opts) -> Options:
+    o = opts.to_py() if hasattr(opts, "to_py") else dict(opts)
+    fields = {"output": o.get("output", "cutout"), "refine": bool(o.get("refine", True)), "model": o["model"]}
+    if o.get("maxPixels"):
+        fields["max_pixels"] = int(o["maxPixels"])
+    if o.get("tile"):
+        fields["tile"] = int(o["tile"])
+    return Options(**fields)
+
+
+def run_job(bridge, rgba, opts, progress, cancelled) -> dict:
+    """Cut out one image. Returns {"out": tensor, "timings", "tiles", "backend"}
+    or {"error": {"code", "sentence", "detail"}}; never raises for coded errors."""
+    if "manifest" not in _state:
+        raise RuntimeError("configure() must be called before run_job()")
+    backend = BrowserBackend(bridge)
+    stats = Stats()
+    try:
+        out = cutout(backend, _state["manifest"], rgba, _options(opts),
+                     progress=lambda stage, fraction: progress(stage, fraction),
+                     cancelled=lambda: bool(cancelled()), stats=stats)
+    except CutoutError as exc:
+        return {"error": {"code": exc.code, "sentence": exc.sentence, "detail": exc.detail}}
+    except MemoryError as exc:
+        err = CutoutError("out_of_memory", str(exc))
+        return {"error": {"code": err.code, "sentence": err.sentence, "detail": err.detail}}
+    except Exception as exc:  # a JS error outside the bridge's coded ones: report, never swallow
+        err = coded_error(exc)
+        return {"error": {"code": err.code, "sentence": err.sentence, "detail": f"{type(exc).__name__}: {err.detail}"}}
+    timings = {k: round(v * 1000, 1) for k, v in stats.timings.items()}
+    return {"out": out, "timings": timings, "tiles": dict(stats.tiles), "backend": backend.name}

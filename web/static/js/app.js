@@ -1,0 +1,121 @@
+// Cutout Studio page: wires the input, the engine client, the viewer and downloads.
+
+import { EngineClient } from "./engine/client.js";
+import { acceptImages } from "./ui/input.js";
+import { Status, overall } from "./ui/status.js";
+import { Viewer } from "./ui/viewer.js";
+import { download } from "./ui/downloads.js";
+
+const $ = (id) => document.getElementById(id);
+const params = new URLSearchParams(location.search);
+const BACKEND_KEY = "cutout.backend";
+
+function bootOptions() {
+  const backend = params.get("backend") || localStorage.getItem(BACKEND_KEY) || "auto";
+  return {
+    backend: ["auto", "webgpu", "wasm"].includes(backend) ? backend : "auto",
+    test: params.get("test") === "1", // enables the stand-in model used by end-to-end tests
+    fault: params.get("fault") || "", // "webgpu-create" | "webgpu-run": simulated GPU failures, for tests
+  };
+}
+
+const state = { client: null, file: null, result: null, busy: false, jobs: 0 };
+const status = new Status({ stage: $("stage"), progress: $("progress"), error: $("error"), cancel: $("cancel") });
+const viewer = new Viewer({
+  viewer: $("viewer"), canvas: $("canvas"), placeholder: $("placeholder"), before: $("before"), after: $("after"),
+  compare: $("compare"), zoomIn: $("zoom-in"), zoomOut: $("zoom-out"), zoomFit: $("zoom-fit"), zoomLevel: $("zoom-level"),
+});
+const saveButtons = { png: $("save-png"), webp: $("save-webp"), mask: $("save-mask") };
+
+function showBackend(info) {
+  const badge = $("backend");
+  badge.textContent = info.fallbackFrom ? `${info.label} (after ${info.fallbackFrom} failed)` : info.label;
+  badge.title = info.reason || "";
+  document.body.dataset.backend = info.name;
+}
+
+async function startEngine() {
+  const options = bootOptions();
+  $("backend-choice").value = options.backend;
+  state.client = new EngineClient(options);
+  status.busy("boot", null);
+  status.cancelEl.disabled = true;
+  try {
+    const ready = await state.client.ready;
+    showBackend(ready.backend);
+    document.body.dataset.engine = "ready";
+    if (!state.busy) status.idle("Ready. Drop, paste or choose a photo.");
+  } catch (e) {
+    document.body.dataset.engine = "failed";
+    $("backend").textContent = "unavailable";
+    status.idle("The engine could not start.");
+    status.error(e.sentence || String(e));
+  }
+}
+
+function jobOptions() {
+  const options = { refine: $("refine").checked };
+  const maxMp = Number(params.get("max_mp"));
+  if (maxMp > 0) options.maxPixels = Math.round(maxMp * 1e6);
+  const model = params.get("model");
+  if (model) options.model = model;
+  return options;
+}
+
+async function cutout(file) {
+  if (state.busy) await state.client.cancel();
+  state.busy = true;
+  state.file = file;
+  const job = ++state.jobs;
+  status.clearError();
+  status.busy("decode", 0.02);
+  for (const b of Object.values(saveButtons)) b.disabled = true;
+  document.body.dataset.job = "running";
+  try {
+    const result = await state.client.cutout(file, jobOptions(), (p) => {
+      if (job === state.jobs) status.busy(p.stage, overall(p.stage, p.fraction));
+    });
+    if (job !== state.jobs) return;
+    state.result = result;
+    viewer.show(file, result.png, result.width, result.height);
+    showBackend(result.backend);
+    const secs = (result.timings.total / 1000).toFixed(1);
+    status.idle(`Done in ${secs} s: ${result.width} × ${result.height} pixels.`, 1);
+    $("details").textContent = `Ran on ${result.backend.label}. Nothing was uploaded.`;
+    if (params.get("test") === "1") $("details").dataset.timings = JSON.stringify(result.timings);
+    for (const b of Object.values(saveButtons)) b.disabled = false;
+    document.body.dataset.job = "done";
+  } catch (e) {
+    if (job !== state.jobs) return;
+    status.idle(e.code === "cancelled" ? "Cancelled. Drop, paste or choose another photo." : "That did not work.");
+    if (e.code !== "cancelled") status.error(e.sentence || String(e));
+    document.body.dataset.job = e.code === "cancelled" ? "cancelled" : "error";
+    document.body.dataset.errorCode = e.code || "internal";
+    if (state.result) for (const b of Object.values(saveButtons)) b.disabled = false;
+  } finally {
+    if (job === state.jobs) state.busy = false;
+  }
+}
+
+function wire() {
+  acceptImages({ drop: $("drop"), fileInput: $("file") }, (file) => cutout(file));
+  $("cancel").addEventListener("click", async () => {
+    status.busy("Cancelling…", null);
+    state.jobs += 1; // results of the cancelled job are ignored
+    await state.client.cancel();
+    state.busy = false;
+    status.idle("Cancelled. Drop, paste or choose another photo.");
+    document.body.dataset.job = "cancelled";
+  });
+  for (const [kind, button] of Object.entries(saveButtons)) {
+    button.addEventListener("click", () => state.result && download(kind, state.result, state.file));
+  }
+  $("backend-choice").addEventListener("change", (e) => {
+    localStorage.setItem(BACKEND_KEY, e.target.value);
+    params.set("backend", e.target.value);
+    location.search = params.toString();
+  });
+}
+
+wire();
+startEngine();

@@ -1,0 +1,131 @@
+// Every byte of runtime and model comes through here: served from Cache Storage
+// when a verified copy is there, else downloaded from our origin, checked against
+// the build's asset manifest (size and sha256) and cached. Entries not in the
+// current manifest are deleted, so a newer build replaces the old one's files.
+
+const CACHE_NAME = "cutout-assets-v1";
+const MIME = { ".wasm": "application/wasm", ".mjs": "text/javascript", ".js": "text/javascript",
+  ".json": "application/json", ".zip": "application/zip", ".whl": "application/zip" };
+
+// captured before the worker routes self.fetch through an AssetStore
+const networkFetch = self.fetch.bind(self);
+
+export class AssetError extends Error {
+  constructor(code, detail) { super(`[${code}] ${detail}`); this.code = code; this.detail = detail; }
+}
+
+export async function sha256Hex(bytes) {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function mimeOf(url) {
+  const m = /\.[a-z0-9]+$/.exec(new URL(url).pathname);
+  return (m && MIME[m[0]]) || "application/octet-stream";
+}
+
+export class AssetStore {
+  /** @param manifest parsed asset-manifest.json; @param base its absolute URL */
+  constructor(manifest, base) {
+    this.buildId = manifest.build_id || "";
+    this.byUrl = new Map();
+    for (const a of manifest.assets) this.byUrl.set(new URL(a.url, base).href, a);
+    this.stats = { networkBytes: 0, cacheBytes: 0, fetchMs: 0, verifyMs: 0 };
+    this.cache = self.caches ? caches.open(CACHE_NAME).catch(() => null) : Promise.resolve(null);
+  }
+
+  /** Absolute URL of the first asset whose URL path matches `pattern`. */
+  find(pattern) {
+    for (const url of this.byUrl.keys()) if (pattern.test(new URL(url).pathname)) return url;
+    return "";
+  }
+
+  has(url) { return this.byUrl.has(new URL(url, self.location.href).href); }
+
+  /** Verified bytes of an asset; `onProgress(done, total)` while downloading. */
+  async bytes(url, onProgress) {
+    const abs = new URL(url, self.location.href).href;
+    const entry = this.byUrl.get(abs);
+    if (!entry) throw new AssetError("model_missing", `${abs} is not in the asset manifest`);
+    const cached = await this.#fromCache(abs, entry);
+    if (cached) return cached;
+    const started = performance.now();
+    const data = await download(abs, entry.bytes, onProgress);
+    this.stats.fetchMs += performance.now() - started;
+    this.stats.networkBytes += data.byteLength;
+    await this.#verify(abs, entry, data);
+    const cache = await this.cache;
+    if (cache) {
+      const headers = { "Content-Type": mimeOf(abs), "Content-Length": String(data.byteLength) };
+      await cache.put(abs, new Response(data, { headers })).catch((e) => console.warn("cache put failed", abs, e));
+    }
+    return data;
+  }
+
+  async #fromCache(abs, entry) {
+    const cache = await this.cache;
+    const hit = cache && (await cache.match(abs));
+    if (!hit) return null;
+    const data = new Uint8Array(await hit.arrayBuffer());
+    try {
+      await this.#verify(abs, entry, data);
+    } catch {
+      await cache.delete(abs); // stale or damaged copy: fetch it again
+      return null;
+    }
+    this.stats.cacheBytes += data.byteLength;
+    return data;
+  }
+
+  async #verify(abs, entry, data) {
+    const started = performance.now();
+    const ok = data.byteLength === entry.bytes && (await sha256Hex(data)) === entry.sha256;
+    this.stats.verifyMs += performance.now() - started;
+    if (!ok) throw new AssetError("model_corrupt", `${abs} does not match the build manifest`);
+  }
+
+  /** Delete cached files that the current build does not list. */
+  async prune() {
+    const cache = await this.cache;
+    if (!cache) return 0;
+    let removed = 0;
+    for (const req of await cache.keys()) {
+      if (!this.byUrl.has(req.url)) { await cache.delete(req); removed += 1; }
+    }
+    return removed;
+  }
+
+  /** A fetch() that serves manifest assets through this store (used by Pyodide and ORT loaders). */
+  fetchFunction(nativeFetch) {
+    return async (input, init) => {
+      const url = new URL(input instanceof Request ? input.url : String(input), self.location.href).href;
+      const method = (init && init.method) || (input instanceof Request ? input.method : "GET");
+      if (method !== "GET" || !this.byUrl.has(url)) return nativeFetch(input, init);
+      const data = await this.bytes(url);
+      return new Response(data, { headers: { "Content-Type": mimeOf(url) } });
+    };
+  }
+}
+
+async function download(url, expected, onProgress) {
+  let resp;
+  try {
+    resp = await networkFetch(url, { credentials: "same-origin" });
+  } catch (e) {
+    throw new AssetError("model_missing", `${url}: ${e.message}`);
+  }
+  if (!resp.ok) throw new AssetError("model_missing", `${url}: HTTP ${resp.status}`);
+  if (!onProgress || !resp.body) return new Uint8Array(await resp.arrayBuffer());
+  const out = new Uint8Array(expected);
+  const reader = resp.body.getReader();
+  let done = 0;
+  for (;;) {
+    const { value, done: end } = await reader.read();
+    if (end) break;
+    if (done + value.byteLength > out.byteLength) throw new AssetError("model_corrupt", `${url} is larger than the manifest says`);
+    out.set(value, done);
+    done += value.byteLength;
+    onProgress(done, expected);
+  }
+  return done === expected ? out : out.subarray(0, done);
+}

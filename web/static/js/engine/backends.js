@@ -1,0 +1,57 @@
+// Backend selection and fallback policy: the one place that decides where the
+// model runs. WebGPU when an adapter exists (fp16 model if it has shader-f16,
+// else fp32); WASM otherwise, threaded when the page is cross-origin isolated.
+// A WebGPU failure (session creation or mid-job) retries the job on WASM.
+
+const WASM_MODEL = "isnet-fp16"; // fastest on WASM here (DESIGN.md: 9 s vs 12 s for fp32)
+const MAX_THREADS = 4;
+
+/** Errors after which a WebGPU job is retried on WASM. */
+const FALLBACK_CODES = new Set(["backend_unavailable", "out_of_memory", "internal"]);
+
+export function wasmThreads() {
+  if (!self.crossOriginIsolated) return 1;
+  return Math.max(1, Math.min(navigator.hardwareConcurrency || 1, MAX_THREADS));
+}
+
+export function wasmBackend(reason) {
+  const threads = wasmThreads();
+  return { name: "wasm", model: WASM_MODEL, threads, reason,
+    label: threads > 1 ? `WASM, ${threads} threads` : "WASM, single thread" };
+}
+
+/** Probe once. `forced` is "auto" | "webgpu" | "wasm" (URL ?backend= or settings). */
+export async function chooseBackend(forced = "auto") {
+  if (forced === "wasm") return wasmBackend("forced by setting");
+  if (!self.navigator.gpu) return wasmBackend("this browser has no WebGPU");
+  let adapter = null;
+  try {
+    adapter = await navigator.gpu.requestAdapter({ powerPreference: "high-performance" });
+  } catch (e) {
+    return wasmBackend(`WebGPU adapter request failed: ${e.message}`);
+  }
+  if (!adapter) return wasmBackend("no WebGPU adapter");
+  const f16 = adapter.features.has("shader-f16");
+  const info = adapter.info || {};
+  const software = /swiftshader/i.test(`${info.vendor} ${info.architecture} ${info.description}`);
+  if (software && forced !== "webgpu") return wasmBackend("WebGPU adapter is a software emulation");
+  return {
+    name: "webgpu",
+    model: f16 ? "isnet-fp16" : "isnet-fp32",
+    threads: wasmThreads(), // for graphs that fall back to the CPU
+    reason: forced === "webgpu" ? "forced by setting" : "WebGPU adapter found",
+    label: `WebGPU${f16 ? " (fp16)" : ""}${software ? ", software adapter" : ""}`,
+    adapter: { vendor: info.vendor || "", architecture: info.architecture || "", f16, software },
+  };
+}
+
+export function shouldFallBack(backend, code) {
+  return backend.name === "webgpu" && FALLBACK_CODES.has(code);
+}
+
+/** Which ORT bundle to load for a backend (URLs from the asset store). */
+export function ortBundle(store, backend) {
+  const webgpu = store.find(/\/vendor\/ort\/ort\.webgpu\.min\.mjs$/);
+  const wasm = store.find(/\/vendor\/ort\/ort\.wasm\.min\.mjs$/);
+  return backend.name === "webgpu" ? webgpu : wasm || webgpu;
+}

@@ -1,0 +1,75 @@
+// Decoding with the browser's own codecs (EXIF orientation applied) and
+// encoding results: PNG with an exact straight-alpha encoder (canvas would
+// premultiply and lose colour in soft edges), WebP through OffscreenCanvas.
+
+import { encodePng } from "./png.js";
+
+export class ImageError extends Error {
+  constructor(code, detail) { super(`[${code}] ${detail}`); this.code = code; this.detail = detail; }
+}
+
+const IMAGE_MAGIC = [
+  [0xff, 0xd8, 0xff], // JPEG
+  [0x89, 0x50, 0x4e, 0x47], // PNG
+  [0x47, 0x49, 0x46], // GIF
+  [0x42, 0x4d], // BMP
+  [0x52, 0x49, 0x46, 0x46], // RIFF (WebP)
+];
+
+async function looksLikeImage(blob) {
+  const head = new Uint8Array(await blob.slice(0, 16).arrayBuffer());
+  if (IMAGE_MAGIC.some((m) => m.every((b, i) => head[i] === b))) return true;
+  const brand = String.fromCharCode(...head.subarray(4, 12));
+  return brand.startsWith("ftyp"); // AVIF / HEIF
+}
+
+/** Blob -> {width, height, pixels: Uint8Array RGBA}; coded errors for bad input. */
+export async function decodeImage(blob, maxPixels) {
+  if (!blob || blob.size === 0) throw new ImageError("empty_file", "the file has no bytes");
+  const typed = (blob.type || "").startsWith("image/");
+  let bitmap;
+  try {
+    bitmap = await createImageBitmap(blob, { imageOrientation: "from-image", premultiplyAlpha: "none", colorSpaceConversion: "default" });
+  } catch (e) {
+    const image = typed || (await looksLikeImage(blob));
+    throw new ImageError(image ? "decode_failed" : "not_an_image", `${blob.type || "unknown type"}: ${e.message}`);
+  }
+  const { width, height } = bitmap;
+  if (width * height > maxPixels) {
+    bitmap.close();
+    const mp = (n) => (n / 1e6).toFixed(1);
+    throw new ImageError("image_too_large", `${width}×${height} is ${mp(width * height)} megapixels; the limit is ${mp(maxPixels)}`);
+  }
+  const canvas = new OffscreenCanvas(width, height);
+  const ctx = canvas.getContext("2d", { willReadFrequently: true });
+  ctx.drawImage(bitmap, 0, 0);
+  bitmap.close();
+  const data = ctx.getImageData(0, 0, width, height).data;
+  return { width, height, pixels: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+}
+
+/** Encode HWC uint8 pixels (4 = RGBA, 1 = alpha) to a Blob. */
+export async function encodeImage(pixels, width, height, channels, type = "image/png", quality = 0.95) {
+  if (type === "image/png") return encodePng(pixels, width, height, channels);
+  const rgba = channels === 4 ? pixels : alphaToGray(pixels);
+  const canvas = new OffscreenCanvas(width, height);
+  canvas.getContext("2d").putImageData(new ImageData(new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, rgba.byteLength), width, height), 0, 0);
+  return canvas.convertToBlob({ type, quality });
+}
+
+/** Alpha plane -> opaque grey RGBA (mask images for codecs without grey). */
+export function alphaToGray(alpha) {
+  const out = new Uint8Array(alpha.length * 4);
+  for (let i = 0, j = 0; i < alpha.length; i++, j += 4) {
+    out[j] = out[j + 1] = out[j + 2] = alpha[i];
+    out[j + 3] = 255;
+  }
+  return out;
+}
+
+/** The alpha channel of RGBA pixels. */
+export function alphaOf(rgba) {
+  const out = new Uint8Array(rgba.length / 4);
+  for (let i = 0; i < out.length; i++) out[i] = rgba[i * 4 + 3];
+  return out;
+}

@@ -1,0 +1,141 @@
+// What the Python BrowserBackend calls: onnxruntime-web sessions and tensors.
+// Tensors stay in JS memory or on the GPU; Python only holds references.
+// Errors are thrown as Error("[code] detail") so Python can map them to
+// CutoutError codes without parsing anything else.
+
+import { cropBlock, pasteImage } from "./tensor-ops.js";
+import { standInMask } from "./stand-in.js";
+
+export function coded(code, detail) {
+  const e = new Error(`[${code}] ${detail}`);
+  e.code = code;
+  return e;
+}
+
+const OOM = /out of memory|allocation failed|Array buffer allocation|Cannot allocate|std::bad_alloc|OrtRun\(\).*ERROR_CODE: 6|GPUOutOfMemory/i;
+const UNSUPPORTED_ON_GPU = /NOT implemented|not supported|Unsupported/i;
+// outputs that feed straight into another WebGPU session stay on the GPU
+const GPU_CHAINED = new Set(["graph-pre"]);
+
+export class OrtBridge {
+  constructor({ ort, store, modelsBase, backend, fault = "", standIn = false }) {
+    Object.assign(this, { ort, store, modelsBase, backend, fault, standIn });
+    this.sessions = new Map(); // `${ep}:${name}` -> handle
+    this.timings = { fetch: 0, session: 0 };
+    this.cpuFallbacks = []; // graphs that WebGPU could not run, moved to WASM
+  }
+
+  get ep() { return this.backend.name; }
+
+  /** Session handle for a manifest asset (cached per execution provider). */
+  async createSession(name, file, sha256, bytes, role) {
+    const key = `${this.ep}:${name}`;
+    if (this.sessions.has(key)) return this.sessions.get(key);
+    if (role === "test") {
+      if (!this.standIn) throw coded("model_missing", `${name} is a test stand-in, enabled only with ?test=1`);
+      const handle = { name, ep: this.ep, role, session: null };
+      this.sessions.set(key, handle);
+      return handle;
+    }
+    const url = new URL(file, this.modelsBase).href;
+    let started = performance.now();
+    const data = await this.store.bytes(url, (done, total) => this.onDownload && this.onDownload(name, done, total));
+    this.timings.fetch += performance.now() - started;
+    started = performance.now();
+    const handle = { name, ep: this.ep, role, session: await this.#create(name, data, role, this.ep) };
+    handle.data = this.ep === "webgpu" ? data : null; // kept to re-create on WASM if WebGPU cannot run it
+    this.timings.session += performance.now() - started;
+    this.sessions.set(key, handle);
+    return handle;
+  }
+
+  async #create(name, data, role, ep) {
+    if (ep === "webgpu" && this.fault === "webgpu-create") throw coded("backend_unavailable", "simulated WebGPU failure at session creation");
+    const options = { executionProviders: [ep], graphOptimizationLevel: "all", logSeverityLevel: 3 };
+    if (ep === "webgpu" && (role === "model" || GPU_CHAINED.has(name))) options.preferredOutputLocation = "gpu-buffer";
+    try {
+      return await this.ort.InferenceSession.create(data, options);
+    } catch (e) {
+      throw classify(e, ep, `creating ${name}`);
+    }
+  }
+
+  /** Run; feeds as parallel arrays; returns the outputs in `outputs` order. */
+  async run(handle, names, tensors, outputs) {
+    if (handle.role === "test") return [standInMask(this.ort)];
+    if (handle.ep === "webgpu" && this.fault === "webgpu-run") throw coded("backend_unavailable", "simulated WebGPU failure while running");
+    const feeds = {};
+    for (let i = 0; i < names.length; i++) feeds[names[i]] = await this.#placed(handle, tensors[i]);
+    let result;
+    try {
+      result = await handle.session.run(feeds, outputs);
+    } catch (e) {
+      if (handle.ep === "webgpu" && UNSUPPORTED_ON_GPU.test(e.message)) return this.#rerunOnCpu(handle, names, tensors, outputs, e);
+      throw classify(e, handle.ep, `running ${handle.name}`);
+    }
+    return outputs.map((n) => result[n]);
+  }
+
+  // ORT web's WebGPU EP refuses some attributes at run time (e.g. Resize antialias):
+  // run that one graph on WASM from now on, keep the rest on the GPU.
+  async #rerunOnCpu(handle, names, tensors, outputs, error) {
+    this.cpuFallbacks.push({ graph: handle.name, reason: error.message.replace(/^.*Status Message: /s, "").slice(0, 200) });
+    handle.session = await this.#create(handle.name, handle.data, handle.role, "wasm");
+    handle.ep = "wasm";
+    handle.data = null;
+    return this.run(handle, names, tensors, outputs);
+  }
+
+  async #placed(handle, tensor) {
+    if (handle.ep === "webgpu" || tensor.location !== "gpu-buffer") return tensor;
+    return new this.ort.Tensor(tensor.type, await tensor.getData(), tensor.dims);
+  }
+
+  constant(values, shape, dtype) {
+    const data = dtype === "int64" ? BigInt64Array.from(values, (v) => BigInt(Math.round(Number(v)))) : Float32Array.from(values);
+    return new this.ort.Tensor(dtype, data, Array.from(shape));
+  }
+
+  async toList(tensor) {
+    return Array.from(await cpuData(tensor), Number);
+  }
+
+  shape(tensor) { return Array.from(tensor.dims); }
+
+  async crop(tensor, starts, ends) {
+    const dims = Array.from(tensor.dims);
+    const { data, shape } = cropBlock(await cpuData(tensor), dims, Array.from(starts), Array.from(ends));
+    return new this.ort.Tensor(tensor.type, data, shape);
+  }
+
+  newImage(height, width, channels) {
+    return new this.ort.Tensor("uint8", new Uint8Array(height * width * channels), [height, width, channels]);
+  }
+
+  async paste(dst, src, y, x) {
+    pasteImage(dst.data, Array.from(dst.dims), await cpuData(src), Array.from(src.dims), y, x);
+  }
+
+  release(tensor) {
+    if (tensor && tensor.location === "gpu-buffer") tensor.dispose();
+  }
+
+  /** Drop every session (used before retrying a job on another backend). */
+  async releaseSessions() {
+    for (const h of this.sessions.values()) if (h.session) await h.session.release().catch(() => {});
+    this.sessions.clear();
+  }
+}
+
+async function cpuData(tensor) {
+  return tensor.location === "cpu" ? tensor.data : tensor.getData();
+}
+
+function classify(e, ep, what) {
+  const msg = `${what} on ${ep}: ${e && e.message ? e.message : e}`;
+  if (e && e.code) return e;
+  if (OOM.test(msg)) return coded("out_of_memory", msg);
+  if (ep === "webgpu") return coded("backend_unavailable", msg);
+  if (/protobuf|parse|invalid model|Load model/i.test(msg)) return coded("model_corrupt", msg);
+  return coded("internal", msg);
+}

@@ -1,0 +1,48 @@
+// Boots the runtime inside the worker: asset manifest -> verified fetch ->
+// onnxruntime-web -> Pyodide + msgspec + the engine package -> engine config.
+
+import { AssetStore } from "./assets.js";
+import { ortBundle } from "./backends.js";
+
+const SITE_PACKAGES = "/home/pyodide/engine";
+
+async function fetchJson(url) {
+  const resp = await fetch(url, { cache: "no-cache", credentials: "same-origin" });
+  if (!resp.ok) throw new Error(`[model_missing] ${url}: HTTP ${resp.status}`);
+  return resp.json();
+}
+
+/** Load the asset manifest and route this worker's fetches through the verified cache. */
+export async function openAssets(root) {
+  const url = new URL("asset-manifest.json", root).href;
+  const store = new AssetStore(await fetchJson(url), url);
+  self.fetch = store.fetchFunction(self.fetch.bind(self));
+  return store;
+}
+
+export async function loadOrt(store, backend) {
+  const url = ortBundle(store, backend);
+  if (!url) throw new Error("[model_missing] onnxruntime-web is not in the asset manifest");
+  const ort = await import(url);
+  ort.env.wasm.wasmPaths = new URL("./", url).href;
+  ort.env.wasm.numThreads = backend.threads;
+  ort.env.logLevel = "error";
+  return ort;
+}
+
+export async function loadPython(store, allowStandIn) {
+  const pyodideUrl = store.find(/\/vendor\/pyodide\/pyodide\.mjs$/);
+  const wheel = store.find(/\/vendor\/wheels\/msgspec-[^/]+\.whl$/);
+  const engineZip = store.find(/\/py\/engine\.[0-9a-f]+\.zip$/);
+  const engineManifest = store.find(/\/models\/manifest\.json$/);
+  if (!pyodideUrl || !engineZip || !engineManifest) throw new Error("[model_missing] the engine is not in the asset manifest");
+  const { loadPyodide } = await import(pyodideUrl);
+  const py = await loadPyodide({ indexURL: new URL("./", pyodideUrl).href, packageCacheDir: "/tmp", checkAPIVersion: true });
+  if (wheel) await py.loadPackage(wheel, { messageCallback: () => {} });
+  py.unpackArchive(await store.bytes(engineZip), "zip", { extractDir: SITE_PACKAGES });
+  py.pyimport("sys").path.insert(0, SITE_PACKAGES);
+  const jobs = py.pyimport("cutout.browser_jobs");
+  const manifestText = new TextDecoder().decode(await store.bytes(engineManifest));
+  jobs.configure(manifestText, allowStandIn);
+  return { py, jobs, modelsBase: new URL("./", engineManifest).href };
+}

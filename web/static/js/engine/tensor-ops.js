@@ -1,0 +1,38 @@
+// Block copies on row-major typed arrays: crop any rank, paste HWC images.
+
+/** Sub-block [starts, ends) of a row-major array with shape `dims`. */
+export function cropBlock(data, dims, starts, ends) {
+  const rank = dims.length;
+  const shape = dims.map((_, i) => ends[i] - starts[i]);
+  if (shape.some((n, i) => n < 0 || starts[i] < 0 || ends[i] > dims[i])) {
+    throw new Error(`[internal] crop ${starts}..${ends} outside ${dims}`);
+  }
+  const strides = new Array(rank).fill(1);
+  for (let i = rank - 2; i >= 0; i--) strides[i] = strides[i + 1] * dims[i + 1];
+  const inner = shape[rank - 1];
+  const out = new data.constructor(shape.reduce((a, b) => a * b, 1));
+  const idx = new Array(rank - 1).fill(0);
+  const rows = out.length / Math.max(inner, 1);
+  for (let r = 0; r < rows; r++) {
+    let src = starts[rank - 1];
+    for (let i = 0; i < rank - 1; i++) src += (starts[i] + idx[i]) * strides[i];
+    out.set(data.subarray(src, src + inner), r * inner);
+    for (let i = rank - 2; i >= 0; i--) { // odometer over the outer axes
+      if (++idx[i] < shape[i]) break;
+      idx[i] = 0;
+    }
+  }
+  return { data: out, shape };
+}
+
+/** Copy HWC `src` into HWC `dst` at (y, x); channel counts must match. */
+export function pasteImage(dst, dstDims, src, srcDims, y, x) {
+  const [h, w, c] = srcDims;
+  const [dh, dw, dc] = dstDims;
+  if (c !== dc || y + h > dh || x + w > dw) throw new Error(`[internal] paste ${srcDims} at ${y},${x} into ${dstDims}`);
+  const row = w * c;
+  for (let r = 0; r < h; r++) {
+    const at = ((y + r) * dw + x) * c;
+    dst.set(src.subarray(r * row, r * row + row), at);
+  }
+}

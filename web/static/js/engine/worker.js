@@ -1,0 +1,120 @@
+// The engine worker: Pyodide + onnxruntime-web behind the message protocol in
+// protocol.js. One job at a time; a cancel sets a flag the pipeline checks
+// between stages (the page terminates the worker if it does not stop in time).
+
+import { KIND, PROTOCOL_VERSION, checkRequest, sentenceFor } from "./protocol.js";
+import { chooseBackend, shouldFallBack, wasmBackend } from "./backends.js";
+import { decodeImage, encodeImage } from "./image-io.js";
+import { OrtBridge } from "./ort-bridge.js";
+import { loadOrt, loadPython, openAssets } from "./runtime.js";
+
+const MAX_PIXELS = 64_000_000;
+const engine = { ready: null, cancelled: new Set(), queue: Promise.resolve() };
+
+function reply(type, id, fields = {}, transfer = []) {
+  self.postMessage({ v: PROTOCOL_VERSION, type, id, ...fields }, transfer);
+}
+
+function errorFields(e) {
+  const code = (e && e.code) || (/^\[([a-z_]+)\]/.exec(String(e && e.message)) || [])[1] || "internal";
+  const detail = (e && (e.detail || e.message)) || String(e);
+  return { code, sentence: sentenceFor(code), detail: String(detail).slice(0, 1000) };
+}
+
+async function boot(options) {
+  const t0 = performance.now();
+  const store = await openAssets(new URL("../../", import.meta.url).href);
+  const backend = await chooseBackend(options.backend || "auto");
+  const ort = await loadOrt(store, backend);
+  const t1 = performance.now();
+  const { jobs, modelsBase } = await loadPython(store, !!options.test);
+  const bridge = new OrtBridge({ ort, store, modelsBase, backend, fault: options.fault || "", standIn: !!options.test });
+  store.prune().catch((e) => console.warn("cache prune failed", e));
+  const timings = { ort: Math.round(t1 - t0), python: Math.round(performance.now() - t1) };
+  return { store, ort, jobs, bridge, modelsBase, options, timings, backend };
+}
+
+function backendInfo(state) {
+  const b = state.bridge.backend;
+  return { name: b.name, label: b.label, model: b.model, threads: b.threads, reason: b.reason,
+    fallbackFrom: b.fallbackFrom || "", cpuGraphs: state.bridge.cpuFallbacks.map((f) => f.graph) };
+}
+
+async function handleBoot(msg) {
+  if (!engine.ready) engine.ready = boot(msg.options || {});
+  const state = await engine.ready;
+  reply(KIND.READY, msg.id, { backend: backendInfo(state), timings: state.timings });
+}
+
+async function runOnce(state, id, image, options) {
+  const { ort, jobs, bridge } = state;
+  const rgba = new ort.Tensor("uint8", image.pixels, [image.height, image.width, 4]);
+  const progress = (stage, fraction) => reply(KIND.PROGRESS, id, { stage, fraction });
+  bridge.onDownload = (name, done, total) => reply(KIND.PROGRESS, id, { stage: "download", fraction: done / total, bytes: total });
+  const jobOptions = { ...options, model: options.model || bridge.backend.model };
+  const proxy = await jobs.run_job.callPromising(bridge, rgba, jobOptions, progress, () => engine.cancelled.has(id));
+  try {
+    return proxy.toJs({ dict_converter: Object.fromEntries, create_pyproxies: false });
+  } finally {
+    proxy.destroy();
+  }
+}
+
+async function runWithFallback(state, id, image, options) {
+  let result = await runOnce(state, id, image, options);
+  if (result.error && shouldFallBack(state.bridge.backend, result.error.code)) {
+    console.warn("WebGPU failed; retrying on WASM:", result.error.detail);
+    const previous = state.bridge.backend;
+    await state.bridge.releaseSessions();
+    state.bridge.backend = { ...wasmBackend(`WebGPU failed: ${result.error.code}`), fallbackFrom: previous.label };
+    result = await runOnce(state, id, image, options);
+  }
+  return result;
+}
+
+async function handleStart(msg) {
+  const state = await engine.ready;
+  const options = msg.options || {};
+  const t0 = performance.now();
+  reply(KIND.PROGRESS, msg.id, { stage: "decode", fraction: 0 });
+  const image = await decodeImage(msg.file, options.maxPixels || MAX_PIXELS);
+  const t1 = performance.now();
+  const before = { ...state.bridge.timings };
+  const result = await runWithFallback(state, msg.id, image, options);
+  if (result.error) throw Object.assign(new Error(result.error.detail), result.error);
+  const t2 = performance.now();
+  reply(KIND.PROGRESS, msg.id, { stage: "encode", fraction: 0 });
+  const out = result.out;
+  const [height, width, channels] = out.dims;
+  const png = await encodeImage(out.data, width, height, channels);
+  const timings = { decode: t1 - t0, ...result.timings, fetch: state.bridge.timings.fetch - before.fetch,
+    session: state.bridge.timings.session - before.session, encode: performance.now() - t2, total: performance.now() - t0 };
+  const pixels = out.data.buffer;
+  reply(KIND.DONE, msg.id, { width, height, channels, pixels, png, backend: backendInfo(state), timings,
+    tiles: result.tiles, cache: { ...state.store.stats } }, [pixels]);
+}
+
+self.onmessage = async (event) => {
+  const msg = event.data;
+  const problem = checkRequest(msg);
+  if (problem) {
+    reply(KIND.ERROR, (msg && typeof msg.id === "string" && msg.id) || "", { code: "bad_request", sentence: sentenceFor("bad_request"), detail: problem });
+    return;
+  }
+  if (msg.type === KIND.CANCEL) { engine.cancelled.add(msg.target); return; }
+  try {
+    if (msg.type === KIND.BOOT) await handleBoot(msg);
+    else {
+      if (!engine.ready) engine.ready = boot({});
+      const job = engine.queue.then(() => handleStart(msg)); // one job at a time
+      engine.queue = job.catch(() => {});
+      await job;
+    }
+  } catch (e) {
+    if (msg.type === KIND.BOOT) engine.ready = null; // let a later request try again
+    console.warn("engine request failed", msg.type, e);
+    reply(KIND.ERROR, msg.id, errorFields(e));
+  } finally {
+    engine.cancelled.delete(msg.id);
+  }
+};
