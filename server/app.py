@@ -8,21 +8,21 @@ from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
 import msgspec
+from cutout_wire import CsrfToken
 from litestar import Litestar, Request, Response, get
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 
-from cutout_wire import CsrfToken
 from server.accounts.controller import AccountsController, SessionsController
 from server.accounts.links import LINK_HANDLERS
 from server.admin.controller import AdminController
 from server.agreements.controller import AgreementsController
 from server.agreements.service import seed_defaults
-from server.auth import provide_admin, provide_ctx, provide_user
+from server.auth import Ctx, provide_admin, provide_ctx, provide_user
 from server.cancellation.controller import CancellationController
-from server.context import Context, build_context
+from server.context import build_context
 from server.credits.controller import CreditsController
 from server.errors import EXCEPTION_HANDLERS, api_errors
 from server.payments.controller import PaymentsController
@@ -45,12 +45,12 @@ class Health(msgspec.Struct):
 
 
 @get("/api/health", tags=["meta"], responses=api_errors())
-async def health(ctx: Context) -> Health:
+async def health(ctx: Ctx) -> Health:
     return Health("ok", ctx.settings.payment_provider)
 
 
 @get("/api/csrf", tags=["meta"], responses=api_errors())
-async def csrf_token(ctx: Context, request: Request) -> Response[CsrfToken]:
+async def csrf_token(ctx: Ctx, request: Request) -> Response[CsrfToken]:
     """The CSRF token to echo in X-CSRF-Token (also set as a cookie on any response)."""
     name = cookie_name(ctx.settings)
     token = request.cookies.get(name)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import aiosqlite
 from litestar import Request, Response
 from litestar.datastructures import Cookie
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 
 from server.context import DAY, Context
 from server.errors import DomainError
@@ -149,9 +149,11 @@ async def provide_ctx(request: Request) -> Context:
     return context_of(request)
 
 
-USER = {"user": Provide(provide_user), "ctx": Provide(provide_ctx)}
-ADMIN = {"admin": Provide(provide_admin), "ctx": Provide(provide_ctx)}
-PUBLIC = {"ctx": Provide(provide_ctx)}
+DEPENDENCIES = {"ctx": Provide(provide_ctx), "user": Provide(provide_user), "admin": Provide(provide_admin)}
+# Handler parameter types: `ctx: Ctx`, `user: User` (signed in), `admin: Admin` (role admin).
+Ctx = NamedDependency[Context]
+User = NamedDependency[Principal]
+Admin = NamedDependency[Principal]
 
 
 def client_address(request: Request) -> str:

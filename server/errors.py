@@ -6,11 +6,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from cutout_wire import AgreementRef, ErrorBody
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
-
-from cutout_wire import AgreementRef, ErrorBody
 
 log = logging.getLogger("server.errors")
 

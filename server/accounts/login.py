@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cutout_wire import LoginRequest, SessionInfo
+
 from server.accounts.service import send_reverification
 from server.auth import Principal, create_session
 from server.context import Context, to_datetime

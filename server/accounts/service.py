@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import aiosqlite
-
 from cutout_wire import AccountState, PasswordChangeRequest, PasswordResetConfirm, RegisterRequest
+
 from server.accounts import mails
 from server.accounts.rules import consume_token, email_block_hash, issue_token, require_adult, user_row
 from server.agreements import service as agreements

@@ -6,14 +6,14 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
-from litestar import Controller, get, post
-
 from cutout_wire import AgreementVersion
+from litestar import Controller, get, post
+from litestar.params import FromPath, JSONBody
+
 from server.admin import service
 from server.admin.service import AdminUserView
 from server.agreements import service as agreements
-from server.auth import Principal
-from server.context import Context
+from server.auth import Admin, Ctx
 from server.errors import api_errors
 
 Reason = Annotated[str, msgspec.Meta(max_length=500)]
@@ -40,20 +40,20 @@ class AdminController(Controller):
     tags = ["admin"]
 
     @get("/users/{user_id:int}", responses=api_errors(401, 404))
-    async def user(self, ctx: Context, admin: Principal, user_id: int) -> AdminUserView:
+    async def user(self, ctx: Ctx, admin: Admin, user_id: FromPath[int]) -> AdminUserView:
         return await service.view(ctx, user_id)
 
     @post("/users/{user_id:int}/actions", status_code=200, responses=api_errors(401, 404))
-    async def act(self, ctx: Context, admin: Principal, user_id: int, data: AdminAction) -> AdminUserView:
+    async def act(self, ctx: Ctx, admin: Admin, user_id: FromPath[int], data: JSONBody[AdminAction]) -> AdminUserView:
         """Restrict (no spending), ban (no sign-in) or mark a dispute, with a recorded reason."""
         await service.set_flag(ctx, user_id, data.action, data.reason, f"admin:{admin.user_id}")
         return await service.view(ctx, user_id)
 
     @post("/agreements", status_code=201, responses=api_errors(401))
-    async def publish(self, ctx: Context, admin: Principal, data: PublishAgreement) -> AgreementVersion:
+    async def publish(self, ctx: Ctx, admin: Admin, data: JSONBody[PublishAgreement]) -> AgreementVersion:
         effective = int(data.effective_at.timestamp()) if data.effective_at else ctx.now()
         return await agreements.publish(ctx, data.document, data.title, data.content, effective)
 
     @post("/sweeps/dormant", status_code=200, responses=api_errors(401))
-    async def sweep_dormant(self, ctx: Context, admin: Principal) -> SweepResult:
+    async def sweep_dormant(self, ctx: Ctx, admin: Admin) -> SweepResult:
         return SweepResult(await service.sweep_dormant(ctx))

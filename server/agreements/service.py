@@ -6,8 +6,8 @@ from __future__ import annotations
 import hashlib
 
 import aiosqlite
-
 from cutout_wire import AgreementRef, AgreementVersion
+
 from server.context import Context, to_datetime
 from server.errors import DomainError
 

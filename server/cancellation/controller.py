@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get, post
-
 from cutout_wire import Accepted, CancellationRequest, CancellationStatus, TokenRequest
-from server.auth import Principal
+from litestar import Controller, get, post
+from litestar.params import JSONBody
+
+from server.auth import Ctx, User
 from server.cancellation import service
-from server.context import Context
 from server.errors import api_errors
 
 
@@ -16,19 +16,19 @@ class CancellationController(Controller):
     tags = ["cancellation"]
 
     @get("/", responses=api_errors(401))
-    async def status(self, ctx: Context, user: Principal) -> CancellationStatus:
+    async def status(self, ctx: Ctx, user: User) -> CancellationStatus:
         """What stands in the way of cancelling, and the balance that would be forfeited."""
         return await service.status(ctx, user)
 
     @post("/", status_code=202, responses=api_errors(401, 409))
-    async def request(self, ctx: Context, user: Principal, data: CancellationRequest) -> Accepted:
+    async def request(self, ctx: Ctx, user: User, data: JSONBody[CancellationRequest]) -> Accepted:
         """Re-enter the password; forfeit_balance must be true while credits remain.
         Sends a confirmation link; nothing is erased yet."""
         await service.request(ctx, user, data)
         return Accepted("confirmation_mail_sent")
 
     @post("/confirm", status_code=200, responses=api_errors(409))
-    async def confirm(self, ctx: Context, data: TokenRequest) -> Accepted:
+    async def confirm(self, ctx: Ctx, data: JSONBody[TokenRequest]) -> Accepted:
         """Irreversible: erases personal data and ends every session."""
         await service.confirm(ctx, data.token)
         return Accepted("cancelled")

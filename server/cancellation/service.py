@@ -10,8 +10,8 @@ sessions, pending email tokens."""
 from __future__ import annotations
 
 import aiosqlite
-
 from cutout_wire import CancellationRequest, CancellationStatus
+
 from server.accounts import mails
 from server.accounts.rules import consume_token, email_block_hash, issue_token, user_row
 from server.accounts.service import check_password

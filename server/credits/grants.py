@@ -6,6 +6,7 @@ server key can verify it; nobody can forge or re-target it."""
 from __future__ import annotations
 
 from cutout_wire import SpendGrant
+
 from server.security import new_token, sign, verify_signature
 
 GRANT_KIND = "hd_export"

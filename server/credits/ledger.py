@@ -6,8 +6,8 @@ lot's remainder are sums over those rows, never stored counters."""
 from __future__ import annotations
 
 import aiosqlite
-
 from cutout_wire import Balance, LedgerEntry, Lot
+
 from server.context import to_datetime
 
 _LOTS_SQL = """

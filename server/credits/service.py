@@ -4,8 +4,8 @@ below zero, idempotent per key."""
 from __future__ import annotations
 
 import msgspec
-
 from cutout_wire import CreditHistory, SpendGrant, SpendRequest
+
 from server.accounts.rules import require_can_transact
 from server.auth import Principal
 from server.context import Context

@@ -3,11 +3,11 @@ the provider, not a browser, and is authenticated by its HMAC signature)."""
 
 from __future__ import annotations
 
-from litestar import Controller, Request, post
-
 from cutout_wire import Accepted, CheckoutCreated, CheckoutRequest
-from server.auth import Principal
-from server.context import Context
+from litestar import Controller, Request, post
+from litestar.params import JSONBody, RawBody
+
+from server.auth import Ctx, User
 from server.errors import api_errors
 from server.payments import service
 from server.payments.provider import SIGNATURE_HEADER
@@ -18,10 +18,10 @@ class PaymentsController(Controller):
     tags = ["payments"]
 
     @post("/checkouts", status_code=201, responses=api_errors(401, 409, 503))
-    async def checkout(self, ctx: Context, user: Principal, data: CheckoutRequest) -> CheckoutCreated:
+    async def checkout(self, ctx: Ctx, user: User, data: JSONBody[CheckoutRequest]) -> CheckoutCreated:
         return await service.create_checkout(ctx, user, data.pack_id)
 
     @post("/webhook", status_code=200, opt={"csrf_exempt": True}, responses=api_errors(404, 503))
-    async def webhook(self, ctx: Context, request: Request, body: bytes) -> Accepted:
+    async def webhook(self, ctx: Ctx, request: Request, body: RawBody) -> Accepted:
         signature = request.headers.get(SIGNATURE_HEADER)
         return Accepted(await service.handle_webhook(ctx, signature, body))

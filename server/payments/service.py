@@ -6,8 +6,8 @@ from __future__ import annotations
 import logging
 
 import aiosqlite
-
 from cutout_wire import CheckoutCreated
+
 from server.accounts.rules import require_can_transact
 from server.auth import Principal
 from server.context import DAY, Context

@@ -16,10 +16,10 @@ import httpx
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, FromPath
 from litestar.response import Redirect
 
-from server.context import Context
+from server.auth import Ctx
 from server.errors import DomainError
 from server.payments.provider import SIGNATURE_HEADER, EventData, WebhookEvent, signature_header
 from server.payments.service import checkout_row, webhook_secret
@@ -32,7 +32,7 @@ BANNER = '<p class="banner">TEST PAYMENT PROVIDER: no real payment is taken. For
 
 
 @get("/test-payments/checkout/{checkout_id:str}", include_in_schema=False)
-async def checkout_page(ctx: Context, checkout_id: str) -> Response[str]:
+async def checkout_page(ctx: Ctx, checkout_id: FromPath[str]) -> Response[str]:
     async with ctx.db.read() as conn:
         row = await checkout_row(conn, checkout_id)
     price = f"{row['price_cents'] / 100:.2f} {row['currency']}"
@@ -53,7 +53,7 @@ class OutcomeForm(msgspec.Struct):
 
 @post("/test-payments/checkout/{checkout_id:str}", include_in_schema=False, opt={"csrf_exempt": True})
 async def checkout_outcome(
-    ctx: Context, request: Request, checkout_id: str,
+    ctx: Ctx, request: Request, checkout_id: FromPath[str],
     data: Annotated[OutcomeForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
 ) -> Response:
     if data.outcome not in ("pay", "cancel"):
@@ -66,7 +66,7 @@ async def checkout_outcome(
     return Redirect(f"/test-payments/checkout/{checkout_id}", status_code=303)
 
 
-async def deliver_event(ctx: Context, app, kind: str, checkout_id: str) -> str:
+async def deliver_event(ctx: Ctx, app, kind: str, checkout_id: FromPath[str]) -> str:
     """Sign and POST the event to /api/payments/webhook of this app."""
     now = ctx.now()
     event = WebhookEvent(id="evt_" + new_token(12), type=kind, created=now, data=EventData(checkout_id))

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from cutout_wire import SyncState
 from litestar import Request, Response, get
 from litestar.openapi.datastructures import ResponseSpec
 
-from cutout_wire import SyncState
-from server.auth import load_principal
-from server.context import Context
+from server.auth import Ctx, load_principal
 from server.errors import api_errors
 from server.sync.service import build_state, etag_of
 
@@ -15,7 +14,7 @@ _RESPONSES = {**api_errors(), 304: ResponseSpec(data_container=None, description
 
 
 @get("/api/sync", tags=["sync"], responses=_RESPONSES)
-async def sync(ctx: Context, request: Request) -> Response[SyncState]:
+async def sync(ctx: Ctx, request: Request) -> Response[SyncState]:
     """Account status, balance with lots and expiries, agreements to accept,
     entitlements and server time. Cache it; revalidate with If-None-Match."""
     state = await build_state(ctx, await load_principal(request))

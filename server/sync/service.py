@@ -6,8 +6,8 @@ from __future__ import annotations
 import hashlib
 
 import msgspec
-
 from cutout_wire import SyncState
+
 from server.accounts.service import account_state
 from server.agreements import service as agreements
 from server.auth import Principal

@@ -11,9 +11,10 @@ import re
 from pathlib import Path
 
 from litestar import HttpMethod, Request, Response, route
+from litestar.params import FromPath
 from litestar.response import File, Redirect
 
-from server.context import Context
+from server.auth import Ctx
 from server.errors import DomainError
 from server.web.pages import html_page
 
@@ -81,7 +82,7 @@ def _etag(path: Path) -> str:
 
 
 @route(["/", "/{file_path:path}"], http_method=[HttpMethod.GET, HttpMethod.HEAD], include_in_schema=False)
-async def serve_static(ctx: Context, request: Request, file_path: str = "/") -> Response:
+async def serve_static(ctx: Ctx, request: Request, file_path: FromPath[str] = "/") -> Response:
     if file_path.lstrip("/").split("/")[0] in ("api", "schema"):
         raise DomainError("not_found", "There is no such API endpoint.")
     root = ctx.settings.web_root

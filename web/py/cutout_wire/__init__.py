@@ -18,20 +18,20 @@ from cutout_wire.accounts import (
     TokenRequest,
 )
 from cutout_wire.agreements import AgreementRef, AgreementVersion, CurrentAgreements
-from cutout_wire.common import ErrorBody, Accepted, CsrfToken, PREVIEW_MAX_SIDE
+from cutout_wire.cancellation import CancellationRequest, CancellationStatus
+from cutout_wire.common import PREVIEW_MAX_SIDE, Accepted, CsrfToken, ErrorBody
 from cutout_wire.credits import (
+    Balance,
     CheckoutCreated,
     CheckoutRequest,
     CreditHistory,
     CreditPack,
-    Lot,
+    GrantVerdict,
     LedgerEntry,
+    Lot,
     SpendGrant,
     SpendRequest,
-    GrantVerdict,
-    Balance,
 )
-from cutout_wire.cancellation import CancellationRequest, CancellationStatus
 from cutout_wire.sync import SyncState
 
 __all__ = [
