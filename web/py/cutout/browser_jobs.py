@@ -58,3 +58,18 @@ def run_job(bridge, rgba, opts, progress, cancelled) -> dict:
         return {"error": {"code": err.code, "sentence": err.sentence, "detail": f"{type(exc).__name__}: {err.detail}"}}
     timings = {k: round(v * 1000, 1) for k, v in stats.timings.items()}
     return {"out": out, "timings": timings, "tiles": dict(stats.tiles), "backend": backend.name}
+
+
+def preload(bridge, model: str) -> dict:
+    """Create the sessions a job will need (fetching and verifying their bytes)
+    so the first image does not wait for them. Returns {"loaded": names} or
+    {"error": {...}} like run_job."""
+    backend = BrowserBackend(bridge)
+    manifest = _state["manifest"]
+    names = [model, "graph-pre", "graph-refine", "graph-compose"]
+    try:
+        for name in names:
+            backend.load(manifest.get(name))
+    except CutoutError as exc:
+        return {"error": {"code": exc.code, "sentence": exc.sentence, "detail": exc.detail}}
+    return {"loaded": names}

@@ -16,6 +16,7 @@ function bootOptions() {
     backend: ["auto", "webgpu", "wasm"].includes(backend) ? backend : "auto",
     test: params.get("test") === "1", // enables the stand-in model used by end-to-end tests
     fault: params.get("fault") || "", // "webgpu-create" | "webgpu-run": simulated GPU failures, for tests
+    model: params.get("model") || undefined, // a manifest model name; default: the backend's choice
   };
 }
 
@@ -38,6 +39,10 @@ async function startEngine() {
   const options = bootOptions();
   $("backend-choice").value = options.backend;
   state.client = new EngineClient(options);
+  state.client.onBootProgress = (p) => {
+    if (!state.busy) status.busy(p.stage, p.fraction, p.bytes ? ` ${Math.round((p.bytes * p.fraction) / 1e6)} of ${Math.round(p.bytes / 1e6)} MB` : "");
+    if (!state.busy) status.cancelEl.disabled = true; // nothing to cancel while the engine starts
+  };
   status.busy("boot", null);
   status.cancelEl.disabled = true;
   try {

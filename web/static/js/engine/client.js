@@ -20,6 +20,7 @@ export class EngineClient {
     this.bootOptions = bootOptions;
     this.pending = new Map(); // id -> {resolve, reject, onProgress}
     this.seq = 0;
+    this.onBootProgress = null; // (job:progress message) => void, while the engine starts
     this.restarts = 0;
     this.#spawn();
   }
@@ -28,7 +29,7 @@ export class EngineClient {
     this.worker = new Worker(WORKER_URL, { type: "module", name: "cutout-engine" });
     this.worker.onmessage = (e) => this.#onMessage(e.data);
     this.worker.onerror = (e) => this.#failAll({ code: "internal", detail: `worker error: ${e.message}` });
-    this.ready = this.#send(KIND.BOOT, { options: this.bootOptions });
+    this.ready = this.#send(KIND.BOOT, { options: this.bootOptions }, (p) => this.onBootProgress && this.onBootProgress(p));
     this.ready.catch(() => {}); // callers see the failure through their own awaits
   }
 

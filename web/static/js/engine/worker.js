@@ -21,7 +21,7 @@ function errorFields(e) {
   return { code, sentence: sentenceFor(code), detail: String(detail).slice(0, 1000) };
 }
 
-async function boot(options) {
+async function boot(options, onProgress) {
   const t0 = performance.now();
   const store = await openAssets(new URL("../../", import.meta.url).href);
   const backend = await chooseBackend(options.backend || "auto");
@@ -30,8 +30,40 @@ async function boot(options) {
   const { jobs, modelsBase } = await loadPython(store, !!options.test);
   const bridge = new OrtBridge({ ort, store, modelsBase, backend, fault: options.fault || "", standIn: !!options.test });
   store.prune().catch((e) => console.warn("cache prune failed", e));
-  const timings = { ort: Math.round(t1 - t0), python: Math.round(performance.now() - t1) };
-  return { store, ort, jobs, bridge, modelsBase, options, timings, backend };
+  const state = { store, ort, jobs, bridge, modelsBase, options, backend };
+  const t2 = performance.now();
+  if (options.preload !== false) await preload(state, options.model, onProgress);
+  state.timings = { ort: Math.round(t1 - t0), python: Math.round(t2 - t1), preload: Math.round(performance.now() - t2) };
+  return state;
+}
+
+// Fetch, verify and create the sessions now, so the first image does not wait;
+// a WebGPU failure here moves the engine to WASM before any job starts.
+async function preload(state, model, onProgress) {
+  state.bridge.onDownload = (name, done, total) => onProgress({ stage: "download", fraction: done / total, bytes: total });
+  let result = await callJobs(state.jobs.preload, state.bridge, model || state.bridge.backend.model);
+  if (result.error && shouldFallBack(state.bridge.backend, result.error.code)) {
+    console.warn("WebGPU failed while preloading; using WASM:", result.error.detail);
+    await switchToWasm(state, result.error.code);
+    result = await callJobs(state.jobs.preload, state.bridge, model || state.bridge.backend.model);
+  }
+  if (result.error) throw Object.assign(new Error(result.error.detail), result.error);
+}
+
+/** Call a Python entry point that may block on promises; returns plain JS data. */
+async function callJobs(fn, ...args) {
+  const proxy = await fn.callPromising(...args);
+  try {
+    return proxy.toJs({ dict_converter: Object.fromEntries, create_pyproxies: false });
+  } finally {
+    proxy.destroy();
+  }
+}
+
+async function switchToWasm(state, code) {
+  const previous = state.bridge.backend;
+  await state.bridge.releaseSessions();
+  state.bridge.backend = { ...wasmBackend(`WebGPU failed: ${code}`), fallbackFrom: previous.label };
 }
 
 function backendInfo(state) {
@@ -41,7 +73,7 @@ function backendInfo(state) {
 }
 
 async function handleBoot(msg) {
-  if (!engine.ready) engine.ready = boot(msg.options || {});
+  if (!engine.ready) engine.ready = boot(msg.options || {}, (p) => reply(KIND.PROGRESS, msg.id, p));
   const state = await engine.ready;
   reply(KIND.READY, msg.id, { backend: backendInfo(state), timings: state.timings });
 }
@@ -52,21 +84,14 @@ async function runOnce(state, id, image, options) {
   const progress = (stage, fraction) => reply(KIND.PROGRESS, id, { stage, fraction });
   bridge.onDownload = (name, done, total) => reply(KIND.PROGRESS, id, { stage: "download", fraction: done / total, bytes: total });
   const jobOptions = { ...options, model: options.model || bridge.backend.model };
-  const proxy = await jobs.run_job.callPromising(bridge, rgba, jobOptions, progress, () => engine.cancelled.has(id));
-  try {
-    return proxy.toJs({ dict_converter: Object.fromEntries, create_pyproxies: false });
-  } finally {
-    proxy.destroy();
-  }
+  return callJobs(jobs.run_job, bridge, rgba, jobOptions, progress, () => engine.cancelled.has(id));
 }
 
 async function runWithFallback(state, id, image, options) {
   let result = await runOnce(state, id, image, options);
   if (result.error && shouldFallBack(state.bridge.backend, result.error.code)) {
     console.warn("WebGPU failed; retrying on WASM:", result.error.detail);
-    const previous = state.bridge.backend;
-    await state.bridge.releaseSessions();
-    state.bridge.backend = { ...wasmBackend(`WebGPU failed: ${result.error.code}`), fallbackFrom: previous.label };
+    await switchToWasm(state, result.error.code);
     result = await runOnce(state, id, image, options);
   }
   return result;
@@ -105,7 +130,7 @@ self.onmessage = async (event) => {
   try {
     if (msg.type === KIND.BOOT) await handleBoot(msg);
     else {
-      if (!engine.ready) engine.ready = boot({});
+      if (!engine.ready) engine.ready = boot({}, () => {});
       const job = engine.queue.then(() => handleStart(msg)); // one job at a time
       engine.queue = job.catch(() => {});
       await job;
