@@ -16,7 +16,7 @@ import sys
 import time
 
 from buildlib import bundle, fetch, graphs, manifest, pins
-from buildlib.common import MODELS, WEB_OUT, BuildError, HashCache, log, python_ok
+from buildlib.common import MODELS, WEB_OUT, BuildError, HashCache, log
 from buildlib.models import ModelBuilder, verify_model
 
 
@@ -53,7 +53,6 @@ def main(argv: list[str] | None = None) -> int:
     fetch.OFFLINE = args.offline
     hashes = HashCache()
     try:
-        python_ok()
         run(hashes)
         if args.verify:
             verify()

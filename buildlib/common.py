@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sys
 import tempfile
 from pathlib import Path
 
@@ -85,8 +84,8 @@ class HashCache:
 class Stamp:
     """Record that a step ran with given inputs; `data` carries its results."""
 
-    def __init__(self, name: str):
-        self.path = CACHE / "stamps" / f"{name}.json"
+    def __init__(self, name: str | Path):
+        self.path = name if isinstance(name, Path) else CACHE / "stamps" / f"{name}.json"
 
     def raw(self) -> dict | None:
         """The saved {"key", "data"}, or None."""
@@ -149,8 +148,3 @@ def verify_sha256(path: Path, expected: str, what: str, hashes: HashCache | None
             "Delete it and run `python build.py` again; if it persists, do not ship this build."
         )
     return actual
-
-
-def python_ok() -> None:
-    if sys.version_info < (3, 11):
-        raise BuildError("build.py needs Python 3.11+ (use .venv/bin/python)")

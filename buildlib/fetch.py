@@ -92,7 +92,10 @@ def safe_extract(tarball: Path, dest: Path) -> None:
             target = (dest / member.name).resolve()
             if target != root and root not in target.parents:
                 raise BuildError(f"unsafe path in tarball: {member.name!r}")
-        tar.extractall(dest, members=members, filter="data")
+        if hasattr(tarfile, "data_filter"):  # Python >= 3.11.4: the stdlib's own checks too
+            tar.extractall(dest, members=members, filter="data")
+        else:
+            tar.extractall(dest, members=members)
 
 
 def unpacked(pin: NpmPin, hashes: HashCache) -> Path:

@@ -117,6 +117,8 @@ class ModelBuilder:
         path = MODELS / pin.file
         if self._fresh(path, pin.sha256):
             return path
+        if path.exists():
+            log(f"{path.relative_to(MODELS.parent)} does not match its pin: rebuilding it")
         full = self.full(pin.precision)
         if not pins.PRUNE:
             _place(full.read_bytes(), path, pin.sha256, f"{pin.name}")

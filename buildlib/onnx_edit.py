@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import onnx
 from onnx import AttributeProto, ModelProto, TensorProto, numpy_helper
 
 FP16, FP32 = TensorProto.FLOAT16, TensorProto.FLOAT

@@ -122,8 +122,8 @@ FP32_MAX_ABS_DIFF = 1e-3  # fp32 derivation must match the fp16 model this close
 
 
 def isnet_pins() -> list[ModelPin]:
-    return [
-        ModelPin(f"isnet-{p}", p, f"isnet_{p}.onnx", (ISNET_SHA256 if PRUNE else ISNET_FULL_SHA256)[p], ISNET_FULL_SHA256[p],
-                 ISNET_SOURCE_SHA256["fp16" if p == "fp32" else p], ISNET_RESOURCE["fp16" if p == "fp32" else p])
-        for p in ("fp16", "int8", "fp32")
-    ]
+    shipped = ISNET_SHA256 if PRUNE else ISNET_FULL_SHA256
+    source = {"fp16": "fp16", "int8": "int8", "fp32": "fp16"}  # fp32 is derived from fp16
+    return [ModelPin(f"isnet-{p}", p, f"isnet_{p}.onnx", shipped[p], ISNET_FULL_SHA256[p],
+                     ISNET_SOURCE_SHA256[source[p]], ISNET_RESOURCE[source[p]])
+            for p in ("fp16", "int8", "fp32")]

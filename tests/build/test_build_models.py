@@ -61,7 +61,7 @@ def _toy_fp16_model() -> onnx.ModelProto:
 
 def _run(model: onnx.ModelProto, x: np.ndarray) -> dict:
     sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
-    return dict(zip([o.name for o in sess.get_outputs()], sess.run(None, {"x": x})))
+    return dict(zip([o.name for o in sess.get_outputs()], sess.run(None, {"x": x}), strict=True))
 
 
 def test_to_fp32_widens_every_fp16_tensor_and_keeps_results():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sys
 import tarfile
 import time
 import zipfile
@@ -12,7 +13,7 @@ import pytest
 
 import build
 from buildlib import bundle, fetch, models, onnx_edit, pins
-from buildlib.common import MODELS, WEB_OUT, BuildError, HashCache
+from buildlib.common import MODELS, WEB_OUT, BuildError, HashCache, Stamp
 
 
 def _no_network(*args, **kwargs):
@@ -122,3 +123,24 @@ def test_hash_cache_notices_a_changed_file(tmp_path):
     assert cache.sha256(f) != first
     cache.save()
     assert HashCache(tmp_path / "hashes.json").sha256(f) == cache.sha256(f)
+
+
+def test_graph_step_skips_cleanly_while_cutout_graphs_is_missing(tmp_path, monkeypatch, capsys):
+    from buildlib import graphs
+
+    monkeypatch.setattr(graphs, "Stamp", lambda name: Stamp(tmp_path / "stamp.json"))
+    monkeypatch.setitem(sys.modules, "cutout.graphs", None)  # import now fails as if absent
+    assert graphs.build(HashCache(tmp_path / "h.json")) == []
+    assert "graphs: SKIPPED" in capsys.readouterr().out
+
+
+def test_graph_step_fails_loudly_when_the_builder_breaks(tmp_path, monkeypatch):
+    from buildlib import graphs
+
+    def broken(out_dir):
+        raise RuntimeError("bug in a graph builder")
+
+    monkeypatch.setattr(graphs, "Stamp", lambda name: Stamp(tmp_path / "stamp.json"))
+    monkeypatch.setattr(graphs, "_import_builder", lambda: (broken, ""))
+    with pytest.raises(RuntimeError, match="bug in a graph builder"):
+        graphs.build(HashCache(tmp_path / "h.json"))
