@@ -9,6 +9,7 @@ from __future__ import annotations
 import mimetypes
 import re
 from pathlib import Path
+from urllib.parse import unquote
 
 from litestar import HttpMethod, Request, Response, route
 from litestar.params import FromPath
@@ -81,21 +82,28 @@ def _etag(path: Path) -> str:
     return f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'
 
 
+def _request_path(request: Request) -> str:
+    """The path as sent: Litestar drops a trailing slash from scope["path"]."""
+    raw = request.scope.get("raw_path") or request.scope["path"].encode()
+    return unquote(raw.decode("latin-1").split("?", 1)[0])
+
+
 @route(["/", "/{file_path:path}"], http_method=[HttpMethod.GET, HttpMethod.HEAD], include_in_schema=False)
 async def serve_static(ctx: Ctx, request: Request, file_path: FromPath[str] = "/") -> Response:
-    if file_path.lstrip("/").split("/")[0] in ("api", "schema"):
+    url_path = _request_path(request)
+    if url_path.lstrip("/").split("/")[0] in ("api", "schema"):
         raise DomainError("not_found", "There is no such API endpoint.")
     root = ctx.settings.web_root
     if not root.is_dir():
-        if file_path.strip("/") == "":
+        if url_path == "/":
             return html_page("Cutout Studio: build needed", NOT_BUILT)
         raise DomainError("not_found", "Not found (the web app is not built).")
-    path = resolve(root, file_path)
+    path = resolve(root, url_path)
     if path is None:
         raise DomainError("not_found", "Not found.")
-    if path.name == "index.html" and file_path.strip("/") and not file_path.endswith("/") and not file_path.endswith(".html"):
+    if path.name == "index.html" and not url_path.endswith(("/", ".html")):
         # /account -> /account/ so the page's relative URLs resolve.
-        return Redirect(file_path.rstrip("/") + "/", status_code=308)
+        return Redirect(url_path + "/", status_code=308)
     etag = _etag(path)
     headers = {"Cache-Control": cache_control(path), "ETag": etag}
     if etag in request.headers.get("if-none-match", ""):

@@ -93,3 +93,14 @@ def new_browser(client):
 @pytest.fixture
 def ctx(client):
     return client.app.state.ctx
+
+
+@pytest.fixture
+def admin_browser(client, inbox, settings):
+    """A signed-in administrator (made one through the operator CLI)."""
+    from server.admin.__main__ import main as admin_cli
+    from tests.server.support import signed_up
+
+    b = signed_up(Browser(client), inbox, "admin@example.org")
+    assert admin_cli(["--db", str(settings.db_path), "make-admin", "admin@example.org"]) == 0
+    return b
