@@ -1,0 +1,105 @@
+"""Quality of the engine against ground-truth mattes, with peers.
+
+    python -m bench quality [--limit N] [--no-write]
+
+(a) this engine (default options), (b) the baseline IMG.LY ships: the same
+model's 1024² mask bilinearly resized to the photo, no refinement (taken from
+the very same inference as (a)), (c) rembg's `dis_custom` session on the same
+weights, with and without alpha matting, when rembg is installed (optional
+peer, MIT licence, benchmark only - never part of the app)."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections import defaultdict
+
+import numpy as np
+from PIL import Image
+
+from cutout.backend_cpython import CPythonBackend
+from cutout.files import read_rgba
+from cutout.pipeline import Options, cutout
+
+from .data import eval_sets, samples
+from .engine import load_manifest
+from .metrics import metrics
+from .report import write_section
+
+KEYS = ["SAD", "MSE", "Grad", "IoU", "bSAD"]
+
+
+class RecordingBackend(CPythonBackend):
+    """Keeps the segmentation model's raw output, for the baseline."""
+
+    def run(self, session, feeds, outputs):
+        result = super().run(session, feeds, outputs)
+        if "output" in result:
+            self.last_mask = result["output"][0, 0]
+        return result
+
+
+def bilinear(mask: np.ndarray, h: int, w: int) -> np.ndarray:
+    return np.asarray(Image.fromarray(mask.astype(np.float32), "F").resize((w, h), Image.BILINEAR))
+
+
+def rembg_methods(model_path):
+    try:
+        from rembg import new_session, remove
+    except ImportError:
+        print("[quality] rembg not installed: peer (c) skipped (pip install rembg to include it)")
+        return {}
+    session = new_session("dis_custom", model_path=str(model_path))
+
+    def make(matting):
+        return lambda img: np.asarray(remove(img, session=session, only_mask=True, alpha_matting=matting)) / 255.0
+    return {"rembg": make(False), "rembg+matting": make(True)}
+
+
+def evaluate(limit: int | None, options: Options):
+    manifest = load_manifest()
+    backend = RecordingBackend(manifest)
+    peers = rembg_methods(manifest.base + "/" + manifest.get("isnet-fp16").file)
+    table = defaultdict(lambda: defaultdict(list))  # (set, method) -> key -> values
+    for set_name in eval_sets():
+        for s in samples(set_name)[:limit]:
+            rgba = read_rgba(s.image)
+            h, w = rgba.shape[:2]
+            started = time.perf_counter()
+            alpha = cutout(backend, manifest, rgba, options)[..., 3] / 255.0
+            results = {"engine": alpha, "baseline (b)": np.clip(bilinear(backend.last_mask, h, w), 0, 1)}
+            for name, fn in peers.items():
+                results[name] = fn(Image.open(s.image).convert("RGB"))
+            for name, a in results.items():
+                for k, v in metrics(a, s.gt, s.scored, s.binary).items():
+                    table[set_name, name][k].append(v)
+            print(f"[quality] {set_name}/{s.name} {w}x{h} {time.perf_counter() - started:.1f}s "
+                  f"engine bSAD {table[set_name, 'engine']['bSAD'][-1]:.2f} "
+                  f"baseline {table[set_name, 'baseline (b)']['bSAD'][-1]:.2f}", flush=True)
+    return table
+
+
+def markdown(table) -> str:
+    lines = ["| set | method | n | SAD | MSE×1e3 | Grad | IoU | boundary SAD |", "|---|---|---|---|---|---|---|---|"]
+    for (set_name, method), vals in table.items():
+        n = len(vals["SAD"])
+        cells = " | ".join(f"{np.mean(vals[k]):.3f}" if k in ("IoU", "Grad") else f"{np.mean(vals[k]):.2f}" for k in KEYS)
+        lines.append(f"| {set_name} | {method} | {n} | {cells} |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(prog="python -m bench quality")
+    p.add_argument("--limit", type=int, default=None, help="first N photos of each set")
+    p.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md alone")
+    args = p.parse_args(argv)
+    if not eval_sets():
+        raise SystemExit("[quality] ../shared/eval is missing: nothing to measure")
+    table = evaluate(args.limit, Options())
+    body = markdown(table)
+    print(body)
+    if not args.no_write and args.limit is None:
+        note = ("Means per photo. Metrics as in DESIGN.md §5 (SAD, MSE×1e3, Grad with σ=1.4 Gaussian derivatives, "
+                "IoU at 0.5, boundary SAD in the 5 px band around soft ground truth or 10 px around binary edges; "
+                "ignored pixels excluded). Engine alpha is its 8-bit output.\n\n")
+        write_section("quality", "Engine quality (CPython, ISNet fp16)", "python -m bench quality", note + body)

@@ -1,0 +1,131 @@
+"""Speed and memory of the CPython engine.
+
+    python -m bench speed [--repeat N] [--no-write]
+
+- 12 MP photo: end-to-end engine time (pre + ISNet + refine + tiled compose)
+  against ISNet inference alone, measured in the same run, as a ratio;
+  decode and encode are timed apart (they are the CLI's, not the engine's).
+- 50 MP photo: peak resident memory of a fresh process, against the output
+  RGBA buffer and the model file.
+The photos are eval photos upscaled (Lanczos) to the target size: content
+stays photographic, edges stay where a real subject's are.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+from PIL import Image
+
+from cutout.backend_cpython import CPythonBackend
+from cutout.pipeline import Options, Stats, cutout
+
+from .data import EVAL
+from .engine import load_manifest
+from .report import write_section
+
+SOURCE = EVAL / "alphamatting27" / "image" / "GT04.png"
+
+
+def upscaled(megapixels: float) -> np.ndarray:
+    img = Image.open(SOURCE).convert("RGBA")
+    scale = (megapixels * 1e6 / (img.width * img.height)) ** 0.5
+    return np.asarray(img.resize((round(img.width * scale), round(img.height * scale)), Image.LANCZOS))
+
+
+def best_of(fn, repeat: int) -> tuple[float, list[float]]:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), times
+
+
+def time_12mp(repeat: int, model: str) -> dict:
+    manifest = load_manifest()
+    backend = CPythonBackend(manifest)
+    rgba = upscaled(12)
+    opts = Options(model=model)
+    cutout(backend, manifest, rgba, opts)  # warm: sessions created, caches hot
+    x = np.random.default_rng(0).random((1, 3, 1024, 1024), dtype=np.float32) - 0.5
+    isnet = backend.load(manifest.get(model))
+    stats = Stats()
+    # interleave so both see the same machine load
+    e2e, model_only = [], []
+    for _ in range(repeat):
+        model_only.append(best_of(lambda: isnet.run(["output"], {"input": x}), 1)[0])
+        stats = Stats()
+        e2e.append(best_of(lambda: cutout(backend, manifest, rgba, opts, stats=stats), 1)[0])
+    out = cutout(backend, manifest, rgba, opts)
+    buf = io.BytesIO()
+    enc = best_of(lambda: Image.fromarray(out).save(buf, "PNG", compress_level=3), 1)[0]
+    return {"size": f"{rgba.shape[1]}x{rgba.shape[0]}", "e2e": statistics.median(e2e),
+            "isnet": statistics.median(model_only), "e2e_all": e2e, "isnet_all": model_only,
+            "stages": stats.timings, "tiles": stats.tiles, "encode_png": enc}
+
+
+PEAK_SCRIPT = """
+import json, resource, sys
+import numpy as np
+sys.path.insert(0, {root!r})
+from bench.speed import upscaled
+from bench.engine import load_manifest
+from cutout.backend_cpython import CPythonBackend
+from cutout.pipeline import Options, cutout
+rgba = upscaled(50)
+m = load_manifest(); b = CPythonBackend(m); b.load(m.get("isnet-fp16"))
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+out = cutout(b, m, rgba, Options())
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(json.dumps({{"size": f"{{rgba.shape[1]}}x{{rgba.shape[0]}}", "before_cutout": before, "peak": peak,
+                  "output_bytes": out.nbytes, "input_bytes": rgba.nbytes}}))
+"""
+
+
+def peak_50mp() -> dict:
+    from pathlib import Path
+    root = str(Path(__file__).resolve().parents[1])
+    res = subprocess.run([sys.executable, "-c", PEAK_SCRIPT.format(root=root)], capture_output=True, text=True,
+                         check=True)
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(prog="python -m bench speed")
+    p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--model", default="isnet-fp16")
+    p.add_argument("--no-write", action="store_true")
+    args = p.parse_args(argv)
+    t = time_12mp(args.repeat, args.model)
+    mem = peak_50mp()
+    model_bytes = load_manifest().get(args.model).bytes
+    mb = 2**20
+    ratio = t["e2e"] / t["isnet"]
+    stages = ", ".join(f"{k} {v:.2f}s" for k, v in t["stages"].items())
+    body = (
+        f"| measure | value |\n|---|---|\n"
+        f"| photo | {t['size']} (12 MP), {args.model} |\n"
+        f"| ISNet inference alone (median of {args.repeat}) | {t['isnet']:.2f} s |\n"
+        f"| engine end-to-end (median of {args.repeat}, interleaved) | {t['e2e']:.2f} s |\n"
+        f"| **end-to-end / inference** | **{ratio:.3f}** |\n"
+        f"| stages of the last run | {stages} |\n"
+        f"| tiles (512²) | {t['tiles']} |\n"
+        f"| PNG encode (CLI, not engine) | {t['encode_png']:.2f} s |\n"
+        f"| 50 MP photo | {mem['size']} |\n"
+        f"| RSS before the cutout (model loaded, photo decoded) | {mem['before_cutout'] / mb:.0f} MiB |\n"
+        f"| peak RSS | {mem['peak'] / mb:.0f} MiB |\n"
+        f"| output RGBA buffer / model file | {mem['output_bytes'] / mb:.0f} MiB / {model_bytes / mb:.0f} MiB |\n"
+        f"| **peak / (4 × output + model)** | **{mem['peak'] / (4 * mem['output_bytes'] + model_bytes):.2f}** |\n"
+        f"\nAll runs: ISNet {', '.join(f'{v:.2f}' for v in t['isnet_all'])} s; "
+        f"end-to-end {', '.join(f'{v:.2f}' for v in t['e2e_all'])} s.\n")
+    print(body)
+    if not args.no_write:
+        write_section("speed", "Engine speed and memory (CPython, onnxruntime CPU)", "python -m bench speed", body)
