@@ -26,7 +26,7 @@ from .common import ROOT, WEB_OUT, BuildError, HashCache, json_bytes, log, sha25
 STATIC = ROOT / "web" / "static"
 PY_ROOT = ROOT / "web" / "py"
 ENGINE_PACKAGES = ("cutout", "cutout_wire")
-ENGINE_EXCLUDE = {"backend_cpython.py", "cli.py", "__pycache__"}  # CPython-only or junk
+ENGINE_EXCLUDE = {"backend_cpython.py", "cli.py", "files.py", "graphs", "__pycache__"}  # CPython-only (onnxruntime, Pillow, onnx) or junk
 ASSET_MANIFEST = "asset-manifest.json"
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 LINK_MIN_BYTES = 1 << 20  # big read-only files are hard-linked, not copied
