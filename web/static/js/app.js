@@ -92,8 +92,9 @@ async function cutout(file) {
     document.body.dataset.job = "done";
   } catch (e) {
     if (job !== state.jobs) return;
-    status.idle(e.code === "cancelled" ? "Cancelled. Drop, paste or choose another photo." : "That did not work.");
-    if (e.code !== "cancelled") status.error(e.sentence || String(e));
+    status.idle(e.code === "cancelled" ? "Cancelled. Drop, paste or choose another photo." : "That image could not be cut out.");
+    const specific = ["image_too_large", "image_too_small"].includes(e.code) && e.detail ? ` (${e.detail})` : "";
+    if (e.code !== "cancelled") status.error((e.sentence || String(e)) + specific);
     document.body.dataset.job = e.code === "cancelled" ? "cancelled" : "error";
     document.body.dataset.errorCode = e.code || "internal";
     if (state.result) for (const b of Object.values(saveButtons)) b.disabled = false;
@@ -107,10 +108,19 @@ function wire() {
   $("cancel").addEventListener("click", async () => {
     status.busy("Cancelling…", null);
     state.jobs += 1; // results of the cancelled job are ignored
+    const restarts = state.client.restarts;
     await state.client.cancel();
     state.busy = false;
-    status.idle("Cancelled. Drop, paste or choose another photo.");
     document.body.dataset.job = "cancelled";
+    if (state.client.restarts === restarts) {
+      status.idle("Cancelled. Drop, paste or choose another photo.");
+      return;
+    }
+    status.idle("Cancelled. Restarting the engine…");
+    document.body.dataset.engine = "restarting";
+    await state.client.ready.catch(() => {});
+    document.body.dataset.engine = "ready";
+    if (!state.busy) status.idle("Cancelled. Ready for another photo.");
   });
   for (const [kind, button] of Object.entries(saveButtons)) {
     button.addEventListener("click", () => state.result && download(kind, state.result, state.file));
