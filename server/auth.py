@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Annotated
 
 import aiosqlite
 from litestar import Request, Response
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency, Provide
+from litestar.params import PathParameter
 
 from server.context import DAY, Context
 from server.errors import DomainError
@@ -154,6 +156,8 @@ DEPENDENCIES = {"ctx": Provide(provide_ctx), "user": Provide(provide_user), "adm
 Ctx = NamedDependency[Context]
 User = NamedDependency[Principal]
 Admin = NamedDependency[Principal]
+# SQLite integers are 64-bit; larger ids from a client are simply not found.
+RowId = Annotated[int, PathParameter(gt=0, le=2**63 - 1)]
 
 
 def client_address(request: Request) -> str:

@@ -115,6 +115,11 @@ def handle_http_exception(_: Request, exc: HTTPException) -> Response[ErrorBody]
     return response
 
 
+def handle_bad_text(_: Request, exc: UnicodeError) -> Response[ErrorBody]:
+    """JSON may carry lone surrogates (\\udc80) that no store or hash accepts."""
+    return _response(DomainError("invalid_request", "The request contains text that is not valid Unicode."))
+
+
 def handle_unexpected(_: Request, exc: Exception) -> Response[ErrorBody]:
     log.exception("unhandled error", exc_info=exc)
     return _response(DomainError("internal_error", "Something went wrong on our side."))
@@ -129,6 +134,7 @@ def _describe(extra: Any) -> str:
 EXCEPTION_HANDLERS = {
     DomainError: handle_domain_error,
     HTTPException: handle_http_exception,
+    UnicodeError: handle_bad_text,
     Exception: handle_unexpected,
 }
 

@@ -27,8 +27,14 @@ def sign(key: bytes, message: bytes) -> str:
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
+def same_text(a: str, b: str) -> bool:
+    """Constant-time comparison that also accepts non-ASCII input (from a
+    client), which hmac.compare_digest refuses for str."""
+    return hmac.compare_digest(a.encode("utf-8", "surrogatepass"), b.encode("utf-8", "surrogatepass"))
+
+
 def verify_signature(key: bytes, message: bytes, signature: str) -> bool:
-    return hmac.compare_digest(sign(key, message), signature)
+    return same_text(sign(key, message), signature)
 
 
 def derive_key(secret: bytes, purpose: str) -> bytes:
@@ -51,14 +57,16 @@ class Passwords:
             parallelism=cost.parallelism,
             type=Type.ID,
         )
-        # Compared against when an account does not exist, so a failed login
-        # takes as long for an unknown email as for a wrong password.
-        self._dummy = self._hasher.hash(new_token())
+        self._dummy: str | None = None
 
     async def hash(self, password: str) -> str:
         return await asyncio.to_thread(self._hasher.hash, password)
 
     async def verify(self, stored_hash: str | None, password: str) -> bool:
+        if stored_hash is None and self._dummy is None:
+            # Compared against when an account does not exist, so a failed
+            # login takes as long for an unknown email as for a wrong password.
+            self._dummy = await self.hash(new_token())
         return await asyncio.to_thread(self._verify, stored_hash or self._dummy, password, stored_hash is not None)
 
     def _verify(self, stored_hash: str, password: str, real: bool) -> bool:
@@ -85,4 +93,4 @@ class CsrfTokens:
         if not token or token.count(".") != 1:
             return False
         nonce, mac = token.split(".")
-        return hmac.compare_digest(sign(self._key, nonce.encode())[:32], mac)
+        return same_text(sign(self._key, nonce.encode("utf-8", "surrogatepass"))[:32], mac)

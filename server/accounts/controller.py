@@ -84,10 +84,10 @@ class SessionsController(Controller):
     async def list_sessions(self, ctx: Ctx, user: User) -> list[SessionInfo]:
         return await sessions.list_sessions(ctx, user)
 
-    @delete("/current", status_code=204, responses=api_errors())
-    async def logout(self, ctx: Ctx, request: Request) -> Response[None]:
+    @delete("/current", status_code=200, responses=api_errors())
+    async def logout(self, ctx: Ctx, request: Request) -> Response[Accepted]:
         await sessions.logout(ctx, session_token(request))
-        return with_session_cookie(Response(None, status_code=204), ctx, None)
+        return with_session_cookie(Response(Accepted("signed_out")), ctx, None)
 
     @delete("/{session_id:str}", status_code=204, responses=api_errors(401, 404))
     async def revoke(self, ctx: Ctx, user: User, session_id: FromPath[str]) -> None:

@@ -8,13 +8,13 @@ from typing import Annotated, Literal
 import msgspec
 from cutout_wire import AgreementVersion
 from litestar import Controller, get, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from server.admin import service
 from server.admin.service import AdminUserView
 from server.agreements import service as agreements
-from server.auth import Admin, Ctx
-from server.errors import api_errors
+from server.auth import Admin, Ctx, RowId
+from server.errors import DomainError, api_errors
 
 Reason = Annotated[str, msgspec.Meta(max_length=500)]
 
@@ -40,12 +40,15 @@ class AdminController(Controller):
     tags = ["admin"]
 
     @get("/users/{user_id:int}", responses=api_errors(401, 404))
-    async def user(self, ctx: Ctx, admin: Admin, user_id: FromPath[int]) -> AdminUserView:
+    async def user(self, ctx: Ctx, admin: Admin, user_id: RowId) -> AdminUserView:
         return await service.view(ctx, user_id)
 
     @post("/users/{user_id:int}/actions", status_code=200, responses=api_errors(401, 404))
-    async def act(self, ctx: Ctx, admin: Admin, user_id: FromPath[int], data: JSONBody[AdminAction]) -> AdminUserView:
+    async def act(self, ctx: Ctx, admin: Admin, user_id: RowId, data: JSONBody[AdminAction]) -> AdminUserView:
         """Restrict (no spending), ban (no sign-in) or mark a dispute, with a recorded reason."""
+        if user_id == admin.user_id:
+            # Another admin (or the CLI) must do it: no locking oneself out by mistake.
+            raise DomainError("forbidden", "Administrators cannot change the flags of their own account.")
         await service.set_flag(ctx, user_id, data.action, data.reason, f"admin:{admin.user_id}")
         return await service.view(ctx, user_id)
 

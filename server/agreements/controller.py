@@ -7,7 +7,7 @@ from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody
 
 from server.agreements import service
-from server.auth import Ctx, User
+from server.auth import Ctx, RowId, User
 from server.errors import api_errors
 
 
@@ -22,7 +22,7 @@ class AgreementsController(Controller):
         return CurrentAgreements([service.to_wire(r) for r in rows])
 
     @get("/{document:str}/{version:int}", responses=api_errors(404))
-    async def version(self, ctx: Ctx, document: FromPath[str], version: FromPath[int]) -> AgreementVersion:
+    async def version(self, ctx: Ctx, document: FromPath[str], version: RowId) -> AgreementVersion:
         async with ctx.db.read() as conn:
             return await service.get_version(conn, document, version)
 

@@ -5,6 +5,7 @@ server key can verify it; nobody can forge or re-target it."""
 
 from __future__ import annotations
 
+import msgspec
 from cutout_wire import SpendGrant
 
 from server.security import new_token, sign, verify_signature
@@ -13,7 +14,9 @@ GRANT_KIND = "hd_export"
 
 
 def _payload(grant_id: str, subject: str, fingerprint: str, kind: str, issued_at: int) -> bytes:
-    return f"cutout-grant-v1|{grant_id}|{subject}|{fingerprint}|{kind}|{issued_at}".encode()
+    # A JSON array, not a joined string: no choice of field values can make
+    # two different grants sign the same bytes.
+    return msgspec.json.encode(["cutout-grant-v1", grant_id, subject, fingerprint, kind, issued_at])
 
 
 def issue_grant(key: bytes, subject: str, fingerprint: str, issued_at: int, balance: int) -> SpendGrant:

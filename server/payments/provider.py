@@ -8,13 +8,12 @@ locally and in tests. A real provider would implement the same interface."""
 
 from __future__ import annotations
 
-import hmac
 from typing import Protocol
 
 import msgspec
 
 from server.errors import DomainError
-from server.security import sign
+from server.security import same_text, sign
 
 
 class EventData(msgspec.Struct):
@@ -67,7 +66,7 @@ class TestProvider:
         if abs(now - timestamp) > self.tolerance_s:
             raise _invalid("The webhook timestamp is outside the tolerance window.")
         expected = signature_header(self.secret, body, timestamp).split("v1=", 1)[1]
-        if not hmac.compare_digest(expected, parts["v1"]):
+        if not same_text(expected, parts["v1"]):
             raise _invalid("The webhook signature does not match.")
         try:
             return msgspec.json.decode(body, type=WebhookEvent)

@@ -6,7 +6,6 @@ payment webhook, token-only link forms) authenticate by other means."""
 
 from __future__ import annotations
 
-import hmac
 from typing import Callable
 
 from litestar.connection import ASGIConnection
@@ -14,6 +13,7 @@ from litestar.handlers import BaseRouteHandler
 from litestar.types import Scope
 
 from server.errors import DomainError
+from server.security import same_text
 from server.settings import Settings
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -30,7 +30,7 @@ def csrf_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
     ctx = connection.app.state.ctx
     cookie = connection.cookies.get(cookie_name(ctx.settings))
     header = connection.headers.get(HEADER)
-    if not (cookie and header and hmac.compare_digest(cookie, header) and ctx.csrf.valid(cookie)):
+    if not (cookie and header and same_text(cookie, header) and ctx.csrf.valid(cookie)):
         raise DomainError(
             "csrf_failed",
             "The request lacks a valid CSRF token: send the cutout_csrf cookie's value in the X-CSRF-Token header.",

@@ -104,3 +104,21 @@ def admin_browser(client, inbox, settings):
     b = signed_up(Browser(client), inbox, "admin@example.org")
     assert admin_cli(["--db", str(settings.db_path), "make-admin", "admin@example.org"]) == 0
     return b
+
+
+@pytest.fixture
+def live_server(tmp_path, smtp_server):
+    """Factory: start a real server process on loopback; all stopped at test end."""
+    from tests.server.live import start_server
+
+    controller, _ = smtp_server
+    started = []
+
+    def start(db: Path | None = None, **kwargs):
+        server = start_server(db or tmp_path / "live.sqlite3", free_port(), controller.port, **kwargs)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()

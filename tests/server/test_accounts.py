@@ -135,7 +135,7 @@ def test_wrong_password_and_unknown_email_read_the_same(browser):
 
 def test_logout_ends_the_session(browser, inbox):
     signed_up(browser, inbox, "bye@example.org")
-    assert browser.delete("/api/sessions/current").status_code == 204
+    assert browser.delete("/api/sessions/current").status_code == 200
     assert browser.get("/api/account").status_code == 401
 
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.server.support import Browser, login, signed_up, spend
+from tests.server.support import login, signed_up, spend
 
 REPO = Path(__file__).resolve().parents[2]
 
