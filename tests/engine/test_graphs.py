@@ -113,7 +113,7 @@ def test_compose_matches_reference_on_whole_image():
     from cutout.tiling import Tile, coef_window
     win = coef_window(Tile(0, 0, 150, 190), (150, 190), work)
     crop = padded[:, :, win.starts[0]:win.ends[0], win.starts[1]:win.ends[1]]
-    (out,) = session(stages.compose()).run(["out"], {"rgba": photo, "coef": crop, "roi": np.array(win.roi, np.float32),
+    (out,) = session(stages.compose()).run(["out"], {"rgba": photo, "coef": crop, "pos": np.array(win.pos, np.float32),
                                                       "fg_weight": np.array([1.0], np.float32)})
     expect = ref.compose(photo, big_a, big_b, fg, bg)
     diff = np.abs(out.astype(int) - expect.astype(int))

@@ -128,7 +128,7 @@ def _compose(run: "_Runner", options: Options, rgba, coef: dict, full, work):
             b.paste(out, pixels if channels == 4 else b.crop(pixels, (0, 0, 3), (tile.h, tile.w, 4)), tile.y, tile.x)
             continue
         win = coef_window(tile, full, work)
-        feeds = {"rgba": pixels, "roi": b.constant(win.roi, [4], "float32"),
+        feeds = {"rgba": pixels, "pos": b.constant(win.pos, [4], "float32"),
                  "coef": b.crop(coef["coef"], (0, 0, *win.starts), (1, 10, *win.ends))}
         if channels == 4:
             feeds["fg_weight"] = fg_weight

@@ -23,12 +23,12 @@ class Tile:
 
 @dataclass(frozen=True)
 class Window:
-    """Crop of the padded coefficient map for one tile, and the Resize roi
-    (tf_crop_and_resize, normalised to the crop) that samples it exactly as
-    an untiled half-pixel bilinear resize of the whole map would."""
+    """Crop of the padded coefficient map for one tile, and where the tile's
+    pixels sample it (first position and step, in crop pixels, y then x): the
+    same positions an untiled half-pixel bilinear resize of the map uses."""
     starts: tuple[int, int]
     ends: tuple[int, int]
-    roi: tuple[float, float, float, float]
+    pos: tuple[float, float, float, float]
 
 
 def working_size(height: int, width: int, limit: int) -> tuple[int, int]:
@@ -48,14 +48,13 @@ def _axis_window(start: int, length: int, full: int, work: int) -> tuple[int, in
     last = (start + length - 0.5) * scale + 0.5
     c0 = max(math.floor(first) - 1, 0)
     c1 = min(math.floor(last) + 3, work + 2)
-    span = c1 - c0 - 1
-    return c0, c1, (first - c0) / span, (last - c0) / span
+    return c0, c1, first - c0, scale
 
 
 def coef_window(tile: Tile, full: tuple[int, int], work: tuple[int, int]) -> Window:
-    y0, y1, ys, ye = _axis_window(tile.y, tile.h, full[0], work[0])
-    x0, x1, xs, xe = _axis_window(tile.x, tile.w, full[1], work[1])
-    return Window((y0, x0), (y1, x1), (ys, xs, ye, xe))
+    y0, y1, ys, dy = _axis_window(tile.y, tile.h, full[0], work[0])
+    x0, x1, xs, dx = _axis_window(tile.x, tile.w, full[1], work[1])
+    return Window((y0, x0), (y1, x1), (ys, xs, dy, dx))
 
 
 def _cell_range(start: int, length: int, full: int, work: int, cell: int) -> range:

@@ -110,6 +110,19 @@ def blur_fusion_step(g: Graph, image: str, fg: str, bg: str, alpha: str, r: str)
     return new_fg, new_bg
 
 
+def bilinear_matrix(g: Graph, n_out: str, n_in: str, start: str, step: str) -> str:
+    """[n_out, n_in] weights of linear interpolation at positions start + j*step
+    (in input pixels): the hat function max(0, 1 - |i - x_j|). Upsampling by two
+    small matrix products is exact, tile-independent and ~3x faster than
+    onnxruntime's Resize with tf_crop_and_resize."""
+    zero, one = g.const(0, "int64"), g.const(1, "int64")
+    j = g.op("Cast", g.op("Range", zero, n_out, one), to=1)
+    i = g.op("Cast", g.op("Range", zero, n_in, one), to=1)
+    x = g.add(start, g.mul(j, step))
+    dist = g.op("Abs", g.sub(g.op("Unsqueeze", i, g.const([0], "int64")), g.op("Unsqueeze", x, g.const([1], "int64"))))
+    return g.op("Relu", g.sub(g.const(1.0), dist))
+
+
 def composite_residual(g: Graph, image: str, fg: str, bg: str, alpha: str) -> str:
     """image - (alpha*fg + (1-alpha)*bg): what the estimates fail to explain."""
     blend = g.add(g.mul(alpha, fg), g.mul(g.sub(g.const(1.0), alpha), bg))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from .builder import Graph
 from ..graphs_meta import BOUNDS_CELL, COEF_CHANNELS, GF_RADIUS, MODEL_SIZE
-from .filters import blur_fusion_step, composite_residual, guided_filter_coefficients
+from .filters import bilinear_matrix, blur_fusion_step, composite_residual, guided_filter_coefficients
 
 
 def pre() -> object:
@@ -84,10 +84,14 @@ def _tile_alpha(g: Graph):
     """Shared front of the tile graphs: upsample coefficients, compute alpha."""
     rgba = g.input("rgba", "uint8", ["h", "w", 4])
     coef = g.input("coef", "float32", [1, COEF_CHANNELS, "ch", "cw"])
-    roi = g.input("roi", "float32", [4])  # tf_crop_and_resize box over axes 2, 3
-    size = g.slice(g.op("Shape", rgba), [0], [2], [0])
-    up = g.op("Resize", coef, roi, "", size, mode="linear",
-              coordinate_transformation_mode="tf_crop_and_resize", axes=[2, 3])
+    # where the tile's first pixel samples the crop, and the step per pixel (y0, x0, dy, dx)
+    pos = g.input("pos", "float32", [4])
+    dims = [g.op("Squeeze", g.slice(g.op("Shape", t), [k], [k + 1], [0]), g.const([0], "int64"))
+            for t, k in ((rgba, 0), (rgba, 1), (coef, 2), (coef, 3))]
+    p = [g.op("Squeeze", g.slice(pos, [k], [k + 1], [0]), g.const([0], "int64")) for k in range(4)]
+    rows = bilinear_matrix(g, dims[0], dims[2], p[0], p[2])
+    cols = g.op("Transpose", bilinear_matrix(g, dims[1], dims[3], p[1], p[3]), perm=[1, 0])
+    up = g.op("MatMul", rows, g.op("MatMul", coef, cols))
     chw = g.op("Unsqueeze", g.op("Transpose", g.op("Cast", rgba, to=1), perm=[2, 0, 1]), g.const([0], "int64"))
     pix = g.mul(chw, g.const(1 / 255))
     rgb, a_in = g.channels(pix, 0, 3), g.channels(pix, 3, 4)
