@@ -96,6 +96,7 @@ def create_app(settings: Settings) -> Litestar:
         lifespan=[lifespan],
         state=State({"ctx": ctx}),
         request_max_body_size=MAX_BODY,
+        logging_config=None,  # logging is configured by whoever runs the app (python -m server, tests)
         openapi_config=OpenAPIConfig(
             title="Cutout Studio sync API", version="1.0.0", path="/schema", render_plugins=[JsonRenderPlugin()],
             description="Accounts, agreements, credits and cancellation. The server never receives an image.",
