@@ -33,6 +33,7 @@ from server.web.csrf import cookie_name, csrf_guard
 from server.web.headers import make_before_send
 from server.web.pages import page_style
 from server.web.static import serve_static
+from server.web.widget import widget_config
 
 log = logging.getLogger("server")
 
@@ -63,7 +64,7 @@ async def csrf_token(ctx: Ctx, request: Request) -> Response[CsrfToken]:
 
 def _route_handlers(settings: Settings) -> list:
     handlers = [
-        health, csrf_token, sync, page_style, serve_static, *LINK_HANDLERS,
+        health, csrf_token, sync, page_style, serve_static, widget_config, *LINK_HANDLERS,
         AccountsController, SessionsController, AgreementsController, CreditsController,
         PaymentsController, CancellationController, AdminController,
     ]

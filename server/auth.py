@@ -88,10 +88,10 @@ WHERE s.token_hash = ? AND s.expires_at > ? AND u.cancelled_at IS NULL
 async def _lookup(ctx: Context, token: str) -> Principal | None:
     now = ctx.now()
     async with ctx.db.read() as conn:
-        async with conn.execute(_PRINCIPAL_SQL, (token_hash(token), now)) as cur:
-            row = await cur.fetchone()
-    if row is None:
+        rows = await conn.execute_fetchall(_PRINCIPAL_SQL, (token_hash(token), now))
+    if not rows:
         return None
+    row = rows[0]
     if row["banned_reason"] is not None:
         raise DomainError("account_banned", "This account is banned: " + row["banned_reason"])
     if now - row["last_seen_at"] >= TOUCH_EVERY_S:

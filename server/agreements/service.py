@@ -31,8 +31,7 @@ def to_wire(row: aiosqlite.Row) -> AgreementVersion:
 
 
 async def current_versions(conn: aiosqlite.Connection, now: int) -> list[aiosqlite.Row]:
-    async with conn.execute(_CURRENT_SQL, {"now": now}) as cur:
-        return list(await cur.fetchall())
+    return list(await conn.execute_fetchall(_CURRENT_SQL, {"now": now}))
 
 
 async def current_refs(conn: aiosqlite.Connection, now: int) -> list[AgreementRef]:
@@ -51,15 +50,13 @@ async def get_version(conn: aiosqlite.Connection, document: str, version: int) -
 
 async def pending_for(conn: aiosqlite.Connection, user_id: int, now: int) -> list[AgreementRef]:
     """Current versions this account has not accepted yet."""
-    pending = []
-    for ref in await current_refs(conn, now):
-        async with conn.execute(
-            "SELECT 1 FROM acceptances WHERE user_id = ? AND document = ? AND version = ?",
-            (user_id, ref.document, ref.version),
-        ) as cur:
-            if await cur.fetchone() is None:
-                pending.append(ref)
-    return pending
+    rows = await conn.execute_fetchall(
+        f"SELECT v.document, v.version FROM ({_CURRENT_SQL}) v WHERE NOT EXISTS ("
+        " SELECT 1 FROM acceptances a WHERE a.user_id = :user AND a.document = v.document AND a.version = v.version)"
+        " ORDER BY v.document",
+        {"now": now, "user": user_id},
+    )
+    return [AgreementRef(r["document"], r["version"]) for r in rows]
 
 
 async def require_accepted(conn: aiosqlite.Connection, user_id: int, now: int) -> None:

@@ -22,8 +22,7 @@ ORDER BY l.expires_at, l.id
 
 async def open_lots(conn: aiosqlite.Connection, user_id: int) -> list[aiosqlite.Row]:
     """Lots with credits left, soonest expiry first (expired ones included)."""
-    async with conn.execute(_LOTS_SQL, (user_id,)) as cur:
-        return list(await cur.fetchall())
+    return list(await conn.execute_fetchall(_LOTS_SQL, (user_id,)))
 
 
 async def grant_lot(
@@ -89,12 +88,16 @@ async def consume(conn: aiosqlite.Connection, user_id: int, cost: int, now: int,
 
 
 async def balance(conn: aiosqlite.Connection, user_id: int, now: int) -> Balance:
+    return balance_of(await open_lots(conn, user_id), now)
+
+
+def balance_of(open_lot_rows: list[aiosqlite.Row], now: int) -> Balance:
     lots = [
         Lot(
             lot_id=row["id"], source=row["source"], granted=row["amount"], remaining=row["remaining"],
             granted_at=to_datetime(row["granted_at"]), expires_at=to_datetime(row["expires_at"]),
         )
-        for row in await open_lots(conn, user_id)
+        for row in open_lot_rows
         if row["expires_at"] > now
     ]
     return Balance(total=sum(lot.remaining for lot in lots), lots=lots)

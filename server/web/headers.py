@@ -16,6 +16,8 @@ CSP = (
     "object-src 'none'; base-uri 'none'; frame-ancestors {ancestors}"
 )
 
+HOST_SCRIPT = "/cutout-widget.js"  # loaded by allowlisted host pages, which may be cross-origin isolated
+
 
 def security_headers(settings: Settings, path: str) -> list[tuple[bytes, bytes]]:
     """Cross-origin isolation (COOP + COEP) lets onnxruntime-web use threads;
@@ -28,7 +30,7 @@ def security_headers(settings: Settings, path: str) -> list[tuple[bytes, bytes]]
         "content-security-policy": CSP.format(ancestors=ancestors),
         "cross-origin-opener-policy": "same-origin",
         "cross-origin-embedder-policy": "require-corp",
-        "cross-origin-resource-policy": "cross-origin" if widget and settings.widget_origins else "same-origin",
+        "cross-origin-resource-policy": "cross-origin" if (widget or path == HOST_SCRIPT) and settings.widget_origins else "same-origin",
         "x-content-type-options": "nosniff",
         "referrer-policy": "no-referrer",
     }
