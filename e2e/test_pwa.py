@@ -1,0 +1,142 @@
+"""The installable app: offline after the first visit, updates offered (never
+forced mid-job), and Chromium's install criteria met.
+
+Each test runs its own server (e2e/live_server.py) so it can take the network
+away or swap in a new build. The stand-in model keeps these fast; the model's
+own caching is covered by test_real_photo's second-visit test."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PIL import Image
+
+from buildlib import manifest, pwa
+from buildlib.common import sha256_bytes
+
+from .conftest import CHROMIUM, CHROMIUM_FLAGS, WEB_ROOT
+from .helpers import BOOT_TIMEOUT_MS, STAND_IN, cut, download, open_app, rgba_of
+from .live_server import AppServer, linked_copy
+
+QUERY = f"backend=wasm&{STAND_IN}"
+SW_TIMEOUT_MS = 60_000
+
+
+@pytest.fixture
+def photo_file(tmp_path):
+    path = tmp_path / "photo.png"
+    img = Image.new("RGB", (480, 360), (40, 120, 200))
+    img.paste((230, 180, 60), (140, 90, 340, 270))
+    img.save(path)
+    return path
+
+
+@pytest.fixture
+def server(tmp_path):
+    root = linked_copy(WEB_ROOT, tmp_path / "web")
+    s = AppServer(tmp_path, root).start()
+    yield s
+    s.stop()
+
+
+def wait_controlled(page):
+    page.wait_for_selector("body[data-sw=controlled]", state="attached", timeout=SW_TIMEOUT_MS)
+
+
+def wait_engine(page):
+    page.wait_for_selector("body[data-engine]", state="attached", timeout=BOOT_TIMEOUT_MS)
+    engine = page.get_attribute("body", "data-engine")
+    assert engine == "ready", f"engine {engine}: {page.text_content('#error')}\n" + "\n".join(page.console_lines[-20:])
+
+
+def cache_names(page) -> list[str]:
+    return page.evaluate("() => caches.keys()")
+
+
+def test_offline_reload_still_cuts_out(context, server, photo_file, artifacts):
+    page = open_app(context, server.url, QUERY)
+    wait_controlled(page)
+    assert cut(page, photo_file) == "done", page.text_content("#error")  # first visit: everything cached
+    failed = []
+    context.on("requestfailed", lambda r: failed.append(f"{r.method} {r.url}: {r.failure}"))
+    context.set_offline(True)
+    server.stop()  # really no network: the origin is gone too
+    page.reload()
+    wait_engine(page)
+    assert cut(page, photo_file) == "done", page.text_content("#error")
+    out = rgba_of(download(page, "#save-png"))
+    assert out.shape[:2] == (360, 480)
+    assert out[180, 240, 3] == 255 and out[5, 5, 3] == 0, "the stand-in ellipse keeps the middle, drops the corner"
+    page.screenshot(path=str(artifacts / "pwa-offline-cutout.png"))
+    app_failures = [f for f in failed if f.split(" ", 2)[1].startswith(server.url)]
+    assert not app_failures, "app assets failed offline:\n" + "\n".join(app_failures)
+
+
+def make_build_b(root) -> str:
+    """Change one app file and regenerate the asset manifest and service worker
+    the way build.py does (buildlib.pwa), so the page sees a new build."""
+    target = root / "js" / "ui" / "downloads.js"
+    data = target.read_bytes() + b"\n// build B\n"
+    target.unlink()  # a hard link to build/web: replace, never edit in place
+    target.write_bytes(data)
+    doc = json.loads((root / "asset-manifest.json").read_text())
+    for a in doc["assets"]:
+        if a["url"] == "/js/ui/downloads.js":
+            a["sha256"], a["bytes"] = sha256_bytes(data), len(data)
+    doc["build_id"] = manifest.build_id(doc["assets"])
+    (root / "asset-manifest.json").unlink()
+    (root / "asset-manifest.json").write_text(json.dumps(doc))
+    (root / "sw.js").unlink()
+    pwa.write(root, doc)
+    return doc["build_id"]
+
+
+def test_update_is_offered_waits_for_the_job_and_drops_the_old_cache(context, server, artifacts):
+    page = open_app(context, server.url, QUERY)
+    wait_controlled(page)
+    old_shells = [n for n in cache_names(page) if n.startswith("cutout-shell-")]
+    assert len(old_shells) == 1, old_shells
+    build_b = make_build_b(server.web_root)
+    page.evaluate("() => navigator.serviceWorker.getRegistration().then((r) => r.update())")
+    page.wait_for_selector("body[data-update=available]", state="attached", timeout=SW_TIMEOUT_MS)
+    assert page.is_visible("#pwa-update")
+    page.screenshot(path=str(artifacts / "pwa-update-offer.png"))
+    # A cutout is running: accepting must not reload until it ends.
+    page.evaluate("() => { window.stillBuildA = true; document.body.dataset.job = 'running'; }")
+    page.click("#pwa-reload")
+    page.wait_for_selector("body[data-update=waiting-for-job]", state="attached")
+    page.wait_for_timeout(1500)
+    assert page.evaluate("() => window.stillBuildA === true"), "the page reloaded while a job was running"
+    assert old_shells[0] in cache_names(page), "the old build's cache went away under a running job"
+    with page.expect_navigation(timeout=SW_TIMEOUT_MS):
+        page.evaluate("() => { document.body.dataset.job = 'done'; }")
+    wait_engine(page)
+    assert page.evaluate("() => window.stillBuildA") is None
+    shells = [n for n in cache_names(page) if n.startswith("cutout-shell-")]
+    assert old_shells[0] not in shells and len(shells) == 1, shells
+    served = page.evaluate("() => fetch('/asset-manifest.json').then((r) => r.json()).then((d) => d.build_id)")
+    assert served == build_b
+    assert "// build B" in page.evaluate("() => fetch('/js/ui/downloads.js').then((r) => r.text())")
+
+
+def test_chromium_install_criteria_met(browser, server, artifacts, tmp_path):
+    # A persistent profile: Chromium never offers installation in an incognito
+    # context, which is what browser.new_context() makes. The viewport is an
+    # installed app's window: no browser toolbar, a typical desktop size.
+    context = browser.browser_type.launch_persistent_context(
+        str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True,
+        viewport={"width": 960, "height": 640})
+    try:
+        page = open_app(context, server.url, QUERY)
+        wait_controlled(page)
+        cdp = context.new_cdp_session(page)
+        errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+        assert errors == [], errors
+        app_manifest = cdp.send("Page.getAppManifest")
+        assert not app_manifest.get("errors"), app_manifest.get("errors")
+        parsed = json.loads(app_manifest["data"])
+        assert parsed["display"] == "standalone" and any(i.get("purpose") == "maskable" for i in parsed["icons"])
+        page.screenshot(path=str(artifacts / "pwa-installed-window.png"))
+    finally:
+        context.close()
