@@ -48,6 +48,7 @@ async function startEngine() {
   try {
     const ready = await state.client.ready;
     showBackend(ready.backend);
+    document.body.dataset.bootTimings = JSON.stringify({ ...ready.timings, cache: ready.cache }); // read by bench/browser.py
     document.body.dataset.engine = "ready";
     if (!state.busy) status.idle("Ready. Drop, paste or choose a photo.");
   } catch (e) {
@@ -87,7 +88,7 @@ async function cutout(file) {
     const secs = (result.timings.total / 1000).toFixed(1);
     status.idle(`Done in ${secs} s: ${result.width} × ${result.height} pixels.`, 1);
     $("details").textContent = `Ran on ${result.backend.label}. Nothing was uploaded.`;
-    if (params.get("test") === "1") $("details").dataset.timings = JSON.stringify(result.timings);
+    document.body.dataset.timings = JSON.stringify(result.timings); // read by bench/browser.py
     for (const b of Object.values(saveButtons)) b.disabled = false;
     document.body.dataset.job = "done";
   } catch (e) {

@@ -75,7 +75,8 @@ function backendInfo(state) {
 async function handleBoot(msg) {
   if (!engine.ready) engine.ready = boot(msg.options || {}, (p) => reply(KIND.PROGRESS, msg.id, p));
   const state = await engine.ready;
-  reply(KIND.READY, msg.id, { backend: backendInfo(state), timings: state.timings });
+  const timings = { ...state.timings, fetch: Math.round(state.bridge.timings.fetch), session: Math.round(state.bridge.timings.session) };
+  reply(KIND.READY, msg.id, { backend: backendInfo(state), timings, cache: { ...state.store.stats } });
 }
 
 async function runOnce(state, id, image, options) {

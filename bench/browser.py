@@ -1,0 +1,199 @@
+"""Browser benchmark: `python -m bench browser` (or `python -m bench.browser`).
+
+In headless Chromium (Debian, flags of DESIGN.md) against the real server:
+  1. per-stage timings for 1, 12 and 24 MP photos on WASM, cold (empty cache)
+     and warm (second visit), with the tab's peak memory;
+  2. the pre/post-processing stages on WebGPU (SwiftShader here), with the
+     test stand-in in place of ISNet (ISNet itself needed 15+ min there);
+  3. steady-state per-image time and quality on alphamatting27, ours and the
+     IMG.LY peer (@imgly/background-removal@1.7.0, same ISNet fp16 weights),
+     same browser, same images; IMG.LY also on the sized photos.
+Writes the `browser` section of BENCHMARKS.md."""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from . import browser_peer
+from .browser_run import ROOT, TabMemory, app_job, app_server, chromium, open_app, peer_job
+from .data import samples
+from .metrics import metrics
+from .report import write_section
+
+SIZES = {"1 MP": (1224, 816), "12 MP": (4240, 2832), "24 MP": (6000, 4000)}
+PHOTOS = ROOT / ".cache" / "bench-photos"
+STAND_IN = "test=1&model=stand-in-ellipse"
+
+
+def sized_photos() -> dict[str, Path]:
+    """JPEGs upscaled from alphamatting GT18 (the eval photos are all under 0.6 MP)."""
+    PHOTOS.mkdir(parents=True, exist_ok=True)
+    src = ROOT.parent / "shared" / "eval" / "alphamatting27" / "image" / "GT18.png"
+    out = {}
+    for label, (w, h) in SIZES.items():
+        path = PHOTOS / f"gt18_{w}x{h}.jpg"
+        if not path.exists():
+            img = Image.open(src).convert("RGB").resize((w, h), Image.LANCZOS)
+            noise = np.random.default_rng(0).normal(0, 2.0, (h, w, 3))
+            Image.fromarray(np.clip(np.asarray(img) + noise, 0, 255).astype(np.uint8)).save(path, quality=92)
+        out[label] = path
+    return out
+
+
+def stage_row(label: str, mode: str, boot: dict, job: dict, peak: int, first_result: float | None) -> list:
+    post = job.get("refine", 0) + job.get("compose", 0)
+    s = lambda ms: f"{ms / 1000:.2f}"
+    return [label, mode, s(boot["ort"] + boot["python"]), s(boot["fetch"]), s(boot["session"]), s(job["decode"]),
+            s(job.get("prepare", 0)), s(job.get("model", 0)), s(post), s(job["encode"]), s(job["wall"]),
+            s(first_result) if first_result else "", f"{peak / 2**20:.0f}" if peak else ""]
+
+
+def sized_runs(browser, url: str, photos: dict, backend: str, query: str = "", modes=("cold", "warm")) -> list[list]:
+    rows = []
+    for label, photo in photos.items():
+        context = browser.new_context()
+        try:
+            for mode in modes:
+                with TabMemory(browser.tag) as mem:
+                    page, boot = open_app(context, url, f"backend={backend}&{query}")
+                    job = app_job(page, photo)
+                rows.append(stage_row(label, f"{backend} {mode}", boot, job, mem.peak, job["since_page_load"]))
+                print("  ", rows[-1], flush=True)
+                page.close()
+        finally:
+            context.close()
+    return rows
+
+
+def quality(alpha: np.ndarray, sample) -> dict:
+    if alpha.shape != sample.gt.shape:
+        raise RuntimeError(f"{sample.name}: output {alpha.shape} != input {sample.gt.shape}")
+    return metrics(alpha / 255.0, sample.gt, sample.scored, sample.binary)
+
+
+def steady_ours(browser, url: str, items) -> tuple[list[float], list[dict]]:
+    context = browser.new_context(accept_downloads=True)
+    try:
+        page, _ = open_app(context, url, "backend=wasm")
+        times, scores = [], []
+        for i, sample in enumerate(items):
+            job = app_job(page, sample.image, keep=True)
+            scores.append(quality(job["alpha"], sample))
+            if i:  # the first image pays for warm-up
+                times.append(job["wall"])
+            print(f"   ours {sample.name}: {job['wall'] / 1000:.1f} s", flush=True)
+        return times, scores
+    finally:
+        context.close()
+
+
+def peer_runs(browser, items, photos: dict) -> tuple[list[float], list[dict], dict]:
+    web = browser_peer.prepare()
+    url, server = browser_peer.serve(web, {"/photos/eval": items[0].image.parent, "/photos/sized": PHOTOS})
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(f"{url}/peer/index.html")
+        page.wait_for_selector("body[data-ready]", state="attached")
+        times, scores = [], []
+        for i, sample in enumerate(items):
+            job = peer_job(page, f"/photos/eval/{sample.image.name}", keep=True)
+            scores.append(quality(job["alpha"], sample))
+            if i:
+                times.append(job["wall"])
+            print(f"   IMG.LY {sample.name}: {job['wall'] / 1000:.1f} s", flush=True)
+        sized = {}
+        for label, photo in photos.items():
+            try:
+                sized[label] = peer_job(page, f"/photos/sized/{photo.name}")["wall"]
+            except Exception as exc:  # the peer may run out of memory on big photos: report it
+                sized[label] = f"failed: {str(exc).splitlines()[0][:80]}"
+            print(f"   IMG.LY {label}: {sized[label]}", flush=True)
+        return times, scores, sized
+    finally:
+        context.close()
+        server.shutdown()
+
+
+def table(header: list[str], rows: list[list]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]) + "\n"
+
+
+def mean_scores(scores: list[dict]) -> dict:
+    return {k: statistics.fmean(s[k] for s in scores) for k in scores[0]}
+
+
+STAGE_HEADER = ["photo", "backend, visit", "runtime boot", "model fetch+verify", "sessions", "decode", "pre-process",
+                "inference", "post-process", "encode", "job wall", "page load → result", "tab peak RSS (MiB)"]
+
+
+def report(args, stage_rows, webgpu_rows, ours, peer, elapsed) -> str:
+    parts = ["Seconds unless stated. *job wall*: file chosen → PNG ready, seen from the test driver. "
+             "*runtime boot*: onnxruntime-web + Pyodide + engine package; *model fetch+verify*: download (cold) or "
+             "Cache Storage read (warm) plus sha256 of every model/graph; *post-process*: refine + full-resolution "
+             "compose. Sized photos are alphamatting GT18 upscaled (the eval photos are all under 0.6 MP). "
+             "The machine is shared: timings swing ±50% between runs; compare within one run.\n",
+             "### Stages, WASM (2 threads) and WebGPU\n", table(STAGE_HEADER, stage_rows + webgpu_rows)]
+    if webgpu_rows:
+        parts.append("WebGPU rows use SwiftShader (software) with the test stand-in instead of ISNet: pre/post "
+                     "graphs only. ISNet on SwiftShader was not run (one inference took over 15 min here, DESIGN.md). "
+                     "`graph-pre` and `graph-refine` run on WASM inside a WebGPU session: ORT web's WebGPU Resize "
+                     "has no `antialias`.\n")
+    if ours:
+        o_t, o_s = ours
+        rows = [["Cutout Studio (WASM, isnet-fp16, refine)", f"{statistics.fmean(o_t) / 1000:.2f}",
+                 f"{statistics.median(o_t) / 1000:.2f}"] + [f"{v:.3f}" for v in mean_scores(o_s).values()]]
+        if peer:
+            p_t, p_s, sized = peer
+            rows.append(["IMG.LY 1.7.0 (WASM, isnet_fp16)", f"{statistics.fmean(p_t) / 1000:.2f}",
+                         f"{statistics.median(p_t) / 1000:.2f}"] + [f"{v:.3f}" for v in mean_scores(p_s).values()])
+        header = ["engine", "mean s/image", "median s/image"] + list(mean_scores(o_s))
+        parts += [f"\n### Steady state, alphamatting27 ({len(o_s)} photos, first image excluded from timing)\n",
+                  table(header, rows)]
+        if peer:
+            ratio = statistics.fmean(o_t) / statistics.fmean(p_t)
+            parts.append(f"Ours / IMG.LY steady-state time: **{ratio:.2f}×** (target ≤ 0.7×).\n")
+            parts.append("\nIMG.LY on the sized photos (warm, s): " +
+                         ", ".join(f"{k}: {v / 1000:.1f}" if isinstance(v, float) else f"{k}: {v}" for k, v in sized.items()) + "\n")
+    parts.append(f"\nBenchmark wall time: {elapsed / 60:.1f} min.\n")
+    return "\n".join(parts)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m bench browser", description=__doc__.splitlines()[0])
+    ap.add_argument("--limit", type=int, default=0, help="only the first N alphamatting27 photos (0: all)")
+    ap.add_argument("--sizes", default="1 MP,12 MP,24 MP", help="comma-separated subset of: " + ", ".join(SIZES))
+    ap.add_argument("--no-peer", action="store_true", help="skip IMG.LY")
+    ap.add_argument("--no-webgpu", action="store_true", help="skip the WebGPU (SwiftShader) stage run")
+    ap.add_argument("--no-write", action="store_true", help="print the table, do not touch BENCHMARKS.md")
+    args = ap.parse_args(argv)
+    started = time.perf_counter()
+    photos = {k: v for k, v in sized_photos().items() if k in args.sizes.split(",")}
+    items = samples("alphamatting27")
+    items = items[: args.limit] if args.limit else items
+    if not items:
+        raise SystemExit("../shared/eval/alphamatting27 not found: the steady-state run needs it")
+    with app_server() as url, chromium() as browser:
+        print("sized photos, WASM:", flush=True)
+        stage_rows = sized_runs(browser, url, photos, "wasm")
+        webgpu_rows = [] if args.no_webgpu else sized_runs(browser, url, dict(list(photos.items())[:1]), "webgpu", STAND_IN, ("cold",))
+        print("steady state, ours:", flush=True)
+        ours = steady_ours(browser, url, items)
+        peer = None if args.no_peer else peer_runs(browser, items, photos)
+    body = report(args, stage_rows, webgpu_rows, ours, peer, time.perf_counter() - started)
+    print(body)
+    if not args.no_write:
+        argv_text = " ".join(argv or [])
+        write_section("browser", "Browser app (headless Chromium)", f"python -m bench browser {argv_text}".strip(), body)
+
+
+if __name__ == "__main__":
+    import sys
+    main(sys.argv[1:])

@@ -1,0 +1,154 @@
+"""Measurement helpers for the browser benchmark: the app server, Chromium,
+the tab's memory, and one visit of the app or the IMG.LY peer page."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+FLAGS = ["--headless=new", "--no-sandbox", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--no-first-run", "--disable-quic", "--enable-unsafe-webgpu"]
+JOB_TIMEOUT_MS = 900_000
+
+
+@contextmanager
+def app_server(port: int = 0):
+    import socket
+    if not port:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+    db = ROOT / "var" / "bench-browser.sqlite3"
+    db.parent.mkdir(exist_ok=True)
+    proc = subprocess.Popen([sys.executable, "-m", "server", "--host", "127.0.0.1", "--port", str(port), "--db", str(db),
+                             "--web-root", str(ROOT / "build" / "web")], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(url + "/", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@contextmanager
+def chromium():
+    from playwright.sync_api import sync_playwright
+    tag = f"--cutout-bench-tag={os.getpid()}"  # lets the memory sampler find this browser's processes
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS + [tag], headless=True)
+        browser.tag = tag
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+class TabMemory:
+    """Peak resident memory of this browser's renderer processes (the tab and its workers)."""
+
+    def __init__(self, tag: str):
+        self.tag, self.peak, self._stop = tag, 0, threading.Event()
+
+    def _renderers(self) -> list[int]:
+        procs = {}
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                # renderers rewrite their title: one space-separated string, not NUL-separated args
+                cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+                ppid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            procs[int(pid)] = (ppid, cmd)
+        roots = {pid for pid, (_, cmd) in procs.items() if self.tag.encode() in cmd and b"--type=" not in cmd}
+        def under(pid):
+            seen = 0
+            while pid in procs and seen < 20:
+                if pid in roots:
+                    return True
+                pid, seen = procs[pid][0], seen + 1
+            return False
+        return [pid for pid, (_, cmd) in procs.items() if b"--type=renderer" in cmd and under(pid)]
+
+    def _rss(self, pids) -> int:
+        total = 0
+        for pid in pids:
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+            except OSError:
+                pass
+        return total
+
+    def __enter__(self):
+        self.peak = 0
+        def loop():
+            while not self._stop.is_set():
+                self.peak = max(self.peak, self._rss(self._renderers()))
+                self._stop.wait(0.25)
+        self._stop.clear()
+        self._thread = threading.Thread(target=loop, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def open_app(context, url: str, query: str):
+    page = context.new_page()
+    started = time.perf_counter()
+    page.goto(f"{url}/?{query}")
+    page.wait_for_selector("body[data-engine]", state="attached", timeout=JOB_TIMEOUT_MS)
+    if page.get_attribute("body", "data-engine") != "ready":
+        raise RuntimeError(f"engine failed: {page.text_content('#error')}")
+    boot = json.loads(page.get_attribute("body", "data-boot-timings"))
+    boot["page_to_ready_ms"] = (time.perf_counter() - started) * 1000
+    page.bench_started = started
+    return page, boot
+
+
+def app_job(page, photo: Path, keep: bool = False) -> dict:
+    """Cut out one photo through the UI; timings in ms (worker stages + wall clock)."""
+    page.evaluate("() => { document.body.dataset.job = 'submitted'; }")
+    started = time.perf_counter()
+    page.set_input_files("#file", str(photo))
+    page.wait_for_selector("body[data-job=done], body[data-job=error]", state="attached", timeout=JOB_TIMEOUT_MS)
+    wall = (time.perf_counter() - started) * 1000
+    if page.get_attribute("body", "data-job") != "done":
+        raise RuntimeError(f"{photo.name}: {page.text_content('#error')}")
+    out = {**json.loads(page.get_attribute("body", "data-timings")), "wall": wall,
+           "since_page_load": (time.perf_counter() - page.bench_started) * 1000}
+    if keep:
+        with page.expect_download() as info:
+            page.click("#save-png")
+        out["alpha"] = np.asarray(Image.open(info.value.path()).convert("RGBA"))[..., 3]
+    return out
+
+
+def peer_job(page, photo_url: str, keep: bool = False) -> dict:
+    r = page.evaluate("([u, k]) => runPeer(u, k)", [photo_url, keep])
+    out = {"wall": r["ms"]}
+    if keep:
+        out["alpha"] = np.asarray(Image.open(io.BytesIO(base64.b64decode(r["png"]))).convert("RGBA"))[..., 3]
+    return out
