@@ -78,6 +78,8 @@ class Settings:
     rate_limits: RateLimits = field(default_factory=RateLimits)
     # Web
     widget_origins: tuple[str, ...] = ()
+    # One encoded image per widget message; larger ones get "image_too_large".
+    widget_max_image_bytes: int = 64 * 1024 * 1024
     seed_agreements: bool = True
     # None: a random key is created once and kept in the database.
     secret_key: bytes | None = None

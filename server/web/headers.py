@@ -23,14 +23,16 @@ def security_headers(settings: Settings, path: str) -> list[tuple[bytes, bytes]]
     """Cross-origin isolation (COOP + COEP) lets onnxruntime-web use threads;
     the CSP's connect-src 'self' is what makes "images never leave the device"
     enforceable by the browser. Only /widget may be framed, and only by the
-    allowlisted origins."""
+    allowlisted origins; with an allowlist, the widget files and the host
+    script may also be loaded cross-origin (CORP), nothing else."""
     widget = path == "/widget" or path.startswith("/widget/")
     ancestors = " ".join(("'self'", *settings.widget_origins)) if widget else "'none'"
+    shared = (widget or path == HOST_SCRIPT) and bool(settings.widget_origins)
     headers = {
         "content-security-policy": CSP.format(ancestors=ancestors),
         "cross-origin-opener-policy": "same-origin",
         "cross-origin-embedder-policy": "require-corp",
-        "cross-origin-resource-policy": "cross-origin" if (widget or path == HOST_SCRIPT) and settings.widget_origins else "same-origin",
+        "cross-origin-resource-policy": "cross-origin" if shared else "same-origin",
         "x-content-type-options": "nosniff",
         "referrer-policy": "no-referrer",
     }

@@ -9,8 +9,6 @@ from litestar import Response, get
 
 from server.auth import Ctx
 
-MAX_IMAGE_BYTES = 64 * 1024 * 1024  # one encoded image per message; larger ones get "image_too_large"
-
 
 class WidgetConfig(msgspec.Struct):
     v: int
@@ -21,4 +19,4 @@ class WidgetConfig(msgspec.Struct):
 @get("/widget/config.json", include_in_schema=False)
 async def widget_config(ctx: Ctx) -> Response[WidgetConfig]:
     origins = [ctx.settings.public_origin, *ctx.settings.widget_origins]
-    return Response(WidgetConfig(1, origins, MAX_IMAGE_BYTES), headers={"Cache-Control": "no-store"})
+    return Response(WidgetConfig(1, origins, ctx.settings.widget_max_image_bytes), headers={"Cache-Control": "no-store"})

@@ -118,6 +118,16 @@ def test_widget_may_be_framed_only_by_allowlisted_origins(make_client, settings)
     assert_security_headers(widget, frame_ancestors="'self' https://partner.example")
     assert widget.headers["cross-origin-resource-policy"] == "cross-origin"
     assert "frame-ancestors 'none'" in client.get("/").headers["content-security-policy"]
+    config = client.get("/widget/config.json").json()
+    assert config == {"v": 1, "origins": ["http://testserver.local", "https://partner.example"],
+                      "max_image_bytes": 64 * 1024 * 1024}
+    assert client.get("/cutout-widget.js").headers["cross-origin-resource-policy"] == "cross-origin"
+    assert client.get("/").headers["cross-origin-resource-policy"] == "same-origin"
+
+
+def test_without_an_allowlist_the_widget_is_same_origin_only(client):
+    assert client.get("/widget/config.json").json()["origins"] == ["http://testserver.local"]
+    assert client.get("/cutout-widget.js").headers["cross-origin-resource-policy"] == "same-origin"
 
 
 def test_server_pages_pass_the_same_csp(client):
