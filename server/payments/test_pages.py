@@ -41,7 +41,8 @@ async def checkout_page(ctx: Ctx, checkout_id: FromPath[str]) -> Response[str]:
         f"<dt>Price</dt><dd>{esc(price)}</dd><dt>Status</dt><dd>{esc(row['status'])}</dd></dl>"
     )
     action = f"/test-payments/checkout/{checkout_id}"
-    buttons = "<p>The payment is done; the credits are on your account.</p>" if row["status"] == "paid" else ""
+    back = '<p><a href="/account/">Back to your account</a></p>'
+    buttons = "<p>The payment is done; the credits are on your account.</p>" + back if row["status"] == "paid" else ""
     if row["status"] == "pending":
         buttons = form(action, {"outcome": "pay"}, "Pay (test)") + form(action, {"outcome": "cancel"}, "Cancel")
     return html_page("Test checkout", BANNER + details + buttons)

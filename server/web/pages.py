@@ -25,7 +25,8 @@ def html_page(title: str, body: str, status: int = 200) -> Response[str]:
     document = (
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-        f"<title>{escape(title)}</title><link rel=\"stylesheet\" href=\"/links/style.css\"></head>"
+        f"<title>{escape(title)}</title><link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\">"
+        "<link rel=\"stylesheet\" href=\"/links/style.css\"></head>"
         f"<body><h1>{escape(title)}</h1>{body}<p><a href=\"/\">Back to Cutout Studio</a></p></body></html>"
     )
     return Response(document, status_code=status, media_type="text/html; charset=utf-8",
