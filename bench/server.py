@@ -133,7 +133,7 @@ def table(rows: list[tuple[str, dict]], concurrency: int, spend_concurrency: int
     lines = ["| load | concurrency | requests | per second | p50 ms | p99 ms | statuses |",
              "| --- | ---: | ---: | ---: | ---: | ---: | --- |"]
     for name, r in rows:
-        conc = spend_concurrency if name.startswith("spend") else concurrency
+        conc = spend_concurrency if name.startswith("spend") else 1 if "one client" in name else concurrency
         lines.append(f"| {name} | {conc} | {r['requests']} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | "
                      f"{', '.join(f'{k}: {v}' for k, v in sorted(r['statuses'].items()))} |")
     return "\n".join(lines)
@@ -157,6 +157,7 @@ def main(argv: list[str] | None = None) -> None:
             cookies, headers = dict(client.cookies), {"X-CSRF-Token": client.headers["X-CSRF-Token"]}
             etag = client.get("/api/sync").headers["etag"]
             rows = [
+                ("sync, one client (sequential)", asyncio.run(sync_load(url, cookies, headers, args.seconds / 2, 1, None))),
                 ("sync, full answer", asyncio.run(sync_load(url, cookies, headers, args.seconds, args.concurrency, None))),
                 ("sync, ETag revalidation (304)",
                  asyncio.run(sync_load(url, cookies, headers, args.seconds, args.concurrency, etag))),
