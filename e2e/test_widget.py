@@ -61,6 +61,27 @@ def sites(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def widget_context(browser):
+    """One context for the module: the widget's runtime, cached in the frame's
+    (partitioned) Cache Storage by the first test, serves the later ones."""
+    ctx = browser.new_context(viewport={"width": 1200, "height": 900})
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def host_page(widget_context):
+    pages = []
+    def opener(host, app, params, timeout_ms=BOOT_TIMEOUT_MS):
+        page, opened = open_host(widget_context, host, app, params, timeout_ms)
+        pages.append(page)
+        return page, opened
+    yield opener
+    for page in pages:
+        page.close()
+
+
+@pytest.fixture(scope="module")
 def small_photo(tmp_path_factory) -> bytes:
     img = Image.new("RGB", (400, 300), (40, 120, 200))
     img.paste((230, 180, 60), (120, 80, 280, 220))
@@ -97,10 +118,14 @@ def rgba(data: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(data)).convert("RGBA"))
 
 
-def record_requests(context) -> list:
+@pytest.fixture
+def requests(widget_context):
     seen = []
-    context.on("request", lambda r: seen.append(r))
-    return seen
+    def listener(request):
+        seen.append(request)
+    widget_context.on("request", listener)
+    yield seen
+    widget_context.remove_listener("request", listener)
 
 
 def assert_private(requests, *origins: str) -> None:
@@ -116,9 +141,8 @@ def assert_private(requests, *origins: str) -> None:
 
 
 @pytest.mark.parametrize("kind", ["isolated", "plain"])
-def test_allowlisted_host_gets_a_cutout(context, sites, small_photo, artifacts, kind):
-    requests = record_requests(context)
-    page, opened = open_host(context, sites[kind], sites["app"], STAND_IN)
+def test_allowlisted_host_gets_a_cutout(host_page, requests, sites, small_photo, artifacts, kind):
+    page, opened = host_page(sites[kind], sites["app"], STAND_IN)
     assert opened == "open", "\n".join(page.console_lines[-20:])
     assert page.evaluate("() => crossOriginIsolated") is (kind == "isolated")
     status, png = cutout(page, small_photo)
@@ -135,8 +159,8 @@ def test_allowlisted_host_gets_a_cutout(context, sites, small_photo, artifacts, 
     assert_private(requests, sites["app"], sites[kind])
 
 
-def test_host_not_on_the_allowlist_gets_no_frame_and_no_answers(context, sites):
-    page, opened = open_host(context, sites["stranger"], sites["app"], STAND_IN, timeout_ms=6000)
+def test_host_not_on_the_allowlist_gets_no_frame_and_no_answers(host_page, sites):
+    page, opened = host_page(sites["stranger"], sites["app"], STAND_IN, timeout_ms=6000)
     assert opened == "widget_unavailable"
     widget_frames = [f for f in page.frames if f.url.startswith(sites["app"])]
     assert all(not f.query_selector("body[data-widget]") for f in widget_frames), "the widget rendered for a stranger"
@@ -172,8 +196,8 @@ BAD_MESSAGES = """async ({ app, max }) => {
 }"""
 
 
-def test_malformed_and_oversized_messages_get_coded_errors(context, sites, small_photo):
-    page, opened = open_host(context, sites["plain"], sites["app"], STAND_IN)
+def test_malformed_and_oversized_messages_get_coded_errors(host_page, sites, small_photo):
+    page, opened = host_page(sites["plain"], sites["app"], STAND_IN)
     assert opened == "open"
     max_bytes = page.evaluate("() => widget.maxImageBytes")
     assert max_bytes >= 16 << 20
@@ -190,9 +214,9 @@ def test_malformed_and_oversized_messages_get_coded_errors(context, sites, small
     assert rgba(png).shape == (300, 400, 4)
 
 
-def test_widget_real_model_cutout(context, sites, photo):
+def test_widget_real_model_cutout(host_page, sites, photo):
     """The real ISNet on WASM inside a plain host's frame (slow: model download into the frame's cache + ~15 s)."""
-    page, opened = open_host(context, sites["plain"], sites["app"], {"backend": "wasm"})
+    page, opened = host_page(sites["plain"], sites["app"], {"backend": "wasm"})
     assert opened == "open"
     status, png = cutout(page, photo[0].read_bytes(), timeout_ms=600_000)
     assert status == "done", png
