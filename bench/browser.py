@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -77,23 +78,18 @@ def quality(alpha: np.ndarray, sample) -> dict:
     return metrics(alpha / 255.0, sample.gt, sample.scored, sample.binary)
 
 
-def steady_ours(browser, url: str, items) -> tuple[list[float], list[dict]]:
-    context = browser.new_context(accept_downloads=True)
-    try:
-        page, _ = open_app(context, url, "backend=wasm")
-        times, scores = [], []
-        for i, sample in enumerate(items):
-            job = app_job(page, sample.image, keep=True)
-            scores.append(quality(job["alpha"], sample))
-            if i:  # the first image pays for warm-up
-                times.append(job["wall"])
-            print(f"   ours {sample.name}: {job['wall'] / 1000:.1f} s", flush=True)
-        return times, scores
-    finally:
-        context.close()
+def _record(name, job, sample, i, times, scores):
+    scores.append(quality(job["alpha"], sample))
+    if i:  # the first image pays for warm-up
+        times.append(job["wall"])
+    print(f"   {name} {sample.name}: {job['wall'] / 1000:.1f} s", flush=True)
 
 
-def peer_runs(browser, items, photos: dict) -> tuple[list[float], list[dict], dict]:
+@contextmanager
+def peer_page(browser, items, with_peer: bool):
+    if not with_peer:
+        yield None
+        return
     web = browser_peer.prepare()
     url, server = browser_peer.serve(web, {"/photos/eval": items[0].image.parent, "/photos/sized": PHOTOS})
     context = browser.new_context()
@@ -101,24 +97,40 @@ def peer_runs(browser, items, photos: dict) -> tuple[list[float], list[dict], di
         page = context.new_page()
         page.goto(f"{url}/peer/index.html")
         page.wait_for_selector("body[data-ready]", state="attached")
-        times, scores = [], []
-        for i, sample in enumerate(items):
-            job = peer_job(page, f"/photos/eval/{sample.image.name}", keep=True)
-            scores.append(quality(job["alpha"], sample))
-            if i:
-                times.append(job["wall"])
-            print(f"   IMG.LY {sample.name}: {job['wall'] / 1000:.1f} s", flush=True)
-        sized = {}
-        for label, photo in photos.items():
-            try:
-                sized[label] = peer_job(page, f"/photos/sized/{photo.name}")["wall"]
-            except Exception as exc:  # the peer may run out of memory on big photos: report it
-                sized[label] = f"failed: {str(exc).splitlines()[0][:80]}"
-            print(f"   IMG.LY {label}: {sized[label]}", flush=True)
-        return times, scores, sized
+        yield page
     finally:
         context.close()
         server.shutdown()
+
+
+def steady_state(browser, url: str, items, photos: dict, with_peer: bool):
+    """Ours and IMG.LY alternate photo by photo, so load drifts on the shared
+    machine hit both alike; returns (ours, peer) as (times, scores[, sized])."""
+    context = browser.new_context(accept_downloads=True)
+    ours, peer = ([], []), ([], [])
+    try:
+        page, _ = open_app(context, url, "backend=wasm")
+        with peer_page(browser, items, with_peer) as peer_tab:
+            for i, sample in enumerate(items):
+                _record("ours", app_job(page, sample.image, keep=True), sample, i, *ours)
+                if peer_tab:
+                    job = peer_job(peer_tab, f"/photos/eval/{sample.image.name}", keep=True)
+                    _record("IMG.LY", job, sample, i, *peer)
+            sized = _peer_sized(peer_tab, photos) if peer_tab else {}
+    finally:
+        context.close()
+    return ours, ((*peer, sized) if with_peer else None)
+
+
+def _peer_sized(page, photos: dict) -> dict:
+    sized = {}
+    for label, photo in photos.items():
+        try:
+            sized[label] = peer_job(page, f"/photos/sized/{photo.name}")["wall"]
+        except Exception as exc:  # the peer may run out of memory on big photos: report it
+            sized[label] = f"failed: {str(exc).splitlines()[0][:80]}"
+        print(f"   IMG.LY {label}: {sized[label]}", flush=True)
+    return sized
 
 
 def table(header: list[str], rows: list[list]) -> str:
@@ -155,15 +167,32 @@ def report(args, stage_rows, webgpu_rows, ours, peer, elapsed) -> str:
             rows.append(["IMG.LY 1.7.0 (WASM, isnet_fp16)", f"{statistics.fmean(p_t) / 1000:.2f}",
                          f"{statistics.median(p_t) / 1000:.2f}"] + [f"{v:.3f}" for v in mean_scores(p_s).values()])
         header = ["engine", "mean s/image", "median s/image"] + list(mean_scores(o_s))
-        parts += [f"\n### Steady state, alphamatting27 ({len(o_s)} photos, first image excluded from timing)\n",
+        parts += [f"\n### Steady state, alphamatting27 ({len(o_s)} photos, first image excluded from timing; "
+                  "ours and IMG.LY alternate photo by photo in two tabs of one browser)\n",
                   table(header, rows)]
         if peer:
             ratio = statistics.fmean(o_t) / statistics.fmean(p_t)
             parts.append(f"Ours / IMG.LY steady-state time: **{ratio:.2f}×** (target ≤ 0.7×).\n")
             parts.append("\nIMG.LY on the sized photos (warm, s): " +
                          ", ".join(f"{k}: {v / 1000:.1f}" if isinstance(v, float) else f"{k}: {v}" for k, v in sized.items()) + "\n")
+    parts.append(targets(stage_rows, ours))
     parts.append(f"\nBenchmark wall time: {elapsed / 60:.1f} min.\n")
     return "\n".join(parts)
+
+
+def targets(stage_rows, ours) -> str:
+    """The issue's ratios, from this run's rows (columns as in STAGE_HEADER)."""
+    lines = []
+    for r in stage_rows:
+        if r[1] == "wasm warm":
+            lines.append(f"- {r[0]} warm: job wall / inference = {float(r[10]) / float(r[7]):.2f}× "
+                         f"(target ≤ 1.3× at 24 MP); tab peak RSS {r[12]} MiB")
+    warm_1mp = next((r for r in stage_rows if r[0] == "1 MP" and r[1] == "wasm warm"), None)
+    if warm_1mp and ours:
+        steady = statistics.fmean(ours[0]) / 1000
+        lines.append(f"- warm second visit, page load → first result (1 MP) / steady-state s/image (alphamatting27): "
+                     f"{float(warm_1mp[11]) / steady:.2f}× (target ≤ 1.3×; different photo sizes, same run)")
+    return "\n### Targets\n\n" + "\n".join(lines) + "\n" if lines else ""
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -184,9 +213,8 @@ def main(argv: list[str] | None = None) -> None:
         print("sized photos, WASM:", flush=True)
         stage_rows = sized_runs(browser, url, photos, "wasm")
         webgpu_rows = [] if args.no_webgpu else sized_runs(browser, url, dict(list(photos.items())[:1]), "webgpu", STAND_IN, ("cold",))
-        print("steady state, ours:", flush=True)
-        ours = steady_ours(browser, url, items)
-        peer = None if args.no_peer else peer_runs(browser, items, photos)
+        print("steady state, ours and IMG.LY alternating:", flush=True)
+        ours, peer = steady_state(browser, url, items, photos, not args.no_peer)
     body = report(args, stage_rows, webgpu_rows, ours, peer, time.perf_counter() - started)
     print(body)
     if not args.no_write:
