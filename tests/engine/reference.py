@@ -63,6 +63,23 @@ def guided_filter(guide: np.ndarray, p: np.ndarray, r: int, eps: float):
     return box_mean(a, r), box_mean(b, r)
 
 
+def sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def logit(p, clip):
+    """log(p / (1 - p)) of p kept inside (0, 1), clipped to +-clip."""
+    q = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.clip(np.log(q / (1 - q)), -clip, clip)
+
+
+def refine_alpha(guide, p, r, eps, shift, clip):
+    """The refine stage's alpha: guided filter on the mask's clipped logits,
+    shifted; returns (A, b) with alpha = sigmoid(A.I + b)."""
+    big_a, big_b = guided_filter(guide, logit(p, clip), r, eps)
+    return big_a, big_b + shift
+
+
 def blur_fusion(image: np.ndarray, alpha: np.ndarray, radii) -> tuple[np.ndarray, np.ndarray]:
     """Foreground/background colour estimation (Germer et al. 2021)."""
     a = alpha[..., None]
@@ -91,7 +108,7 @@ def compose(photo: np.ndarray, big_a, big_b, fg, bg) -> np.ndarray:
     h, w = photo.shape[:2]
     up = [resize(m, h, w) for m in (big_a, big_b, fg, bg)]
     rgb = photo[..., :3] / 255.0
-    alpha = np.clip((up[0] * rgb).sum(-1) + up[1], 0, 1)
+    alpha = sigmoid((up[0] * rgb).sum(-1) + up[1])
     a = alpha[..., None]
     f = np.clip(up[2] + a * (rgb - a * up[2] - (1 - a) * up[3]), 0, 1)
     a_out = alpha * photo[..., 3] / 255.0

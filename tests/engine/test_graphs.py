@@ -7,7 +7,7 @@ import onnxruntime as ort
 import pytest
 
 from cutout.graphs import stages
-from cutout.graphs_meta import GF_RADIUS
+from cutout.graphs_meta import GF_RADIUS, LOGIT_CLIP
 from cutout.graphs.builder import Graph
 from cutout.graphs.filters import box_mean, guided_filter_coefficients
 
@@ -76,16 +76,20 @@ def test_refine_foreground_matches_reference():
     photo = disk_photo(80, 100, seed=3)
     guide = (photo[..., :3] / 255.0).astype(np.float32)
     mask = np.clip(ref.resize(guide.mean(-1, keepdims=True) * 1.5 - 0.2, 1024, 1024), 0, 1).astype(np.float32)
-    radii, eps = np.array([8, 2]), np.array([1e-3], np.float32)
+    radii, eps, shift = np.array([8, 2]), np.array([1e-3], np.float32), np.array([0.85], np.float32)
     coef, bounds = session(stages.refine()).run(
         ["coef", "bounds"], {"guide": guide.transpose(2, 0, 1)[None], "mask": mask.transpose(2, 0, 1)[None],
-                             "radii": radii, "eps": eps})
+                             "radii": radii, "eps": eps, "shift": shift})
     assert coef.shape == (1, 10, 82, 102)
     p = ref.resize(mask, 80, 100)[..., 0]
-    big_a, big_b = ref.guided_filter(guide.astype(np.float64), p, GF_RADIUS, 1e-3)
-    alpha = np.clip((big_a * guide).sum(-1) + big_b, 0, 1)
+    big_a, big_b = ref.refine_alpha(guide.astype(np.float64), p, GF_RADIUS, 1e-3, 0.85, LOGIT_CLIP)
+    alpha = ref.sigmoid((big_a * guide).sum(-1) + big_b)
     fg, bg = ref.blur_fusion(guide.astype(np.float64), alpha, [8, 2])
     inner = coef[0, :, 1:-1, 1:-1].transpose(1, 2, 0)
+    # the refined alpha itself (the coefficients' effect on the guide)
+    got_alpha = ref.sigmoid((inner[..., :3] * guide).sum(-1) + inner[..., 3])
+    assert np.abs(got_alpha - alpha).max() < 2e-3
+    assert alpha.min() < 0.05 and alpha.max() > 0.95  # the test mask has both regions
     # colours only matter where they are visible: compare them premultiplied
     # (where alpha ~ 0 the foreground is a ratio of near-zero sums)
     a = alpha[..., None]
@@ -118,3 +122,20 @@ def test_compose_matches_reference_on_whole_image():
     expect = ref.compose(photo, big_a, big_b, fg, bg)
     diff = np.abs(out.astype(int) - expect.astype(int))
     assert diff.max() <= 1, diff.max()
+
+
+def test_plain_alpha_is_the_resized_mask():
+    """Refinement off: the packed logit b gives back the resized mask through
+    the tile graphs' sigmoid, and the bounds are the mask itself."""
+    photo = disk_photo(60, 80, seed=6)
+    guide = (photo[..., :3] / 255.0).astype(np.float32)
+    mask = np.clip(ref.resize(guide.mean(-1, keepdims=True) * 1.5 - 0.2, 1024, 1024), 0, 1).astype(np.float32)
+    coef, bounds = session(stages.plain()).run(
+        ["coef", "bounds"], {"guide": guide.transpose(2, 0, 1)[None], "mask": mask.transpose(2, 0, 1)[None]})
+    p = ref.resize(mask, 60, 80)[..., 0]
+    inner = coef[0, :, 1:-1, 1:-1]
+    assert np.abs(inner[:3]).max() == 0
+    assert np.abs(ref.sigmoid(inner[3]) - p).max() < 1e-4
+    cells = np.pad(p, ((0, 4), (0, 0)), constant_values=-1).reshape(8, 8, 10, 8)  # 60x80 -> 8x10 cells
+    assert np.abs(bounds[0, 1] - cells.max(axis=(1, 3))).max() < 1e-5
+    assert np.abs(-bounds[0, 0] - np.where(cells < 0, 2, cells).min(axis=(1, 3))).max() < 1e-5

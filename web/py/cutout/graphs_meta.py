@@ -5,3 +5,4 @@ MODEL_SIZE = 1024
 COEF_CHANNELS = 10
 BOUNDS_CELL = 8  # working-resolution pixels per cell of the tile-bounds grid
 GF_RADIUS = 4  # guided filter radius at the working resolution (long side <= 1024)
+LOGIT_CLIP = 8.0  # the guided filter smooths mask logits clipped to +-this (sigmoid(-8) < 0.5/255)

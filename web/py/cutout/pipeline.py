@@ -34,7 +34,8 @@ class Options:
     tile: int = 512
     max_pixels: int = MAX_PIXELS
     work_size: int = 1024         # long side of the refinement stage
-    gf_eps: float = 1e-3          # guided filter regularisation (radius: graphs_meta.GF_RADIUS)
+    gf_eps: float = 1e-3          # guided filter regularisation, on mask logits (radius: graphs_meta.GF_RADIUS)
+    logit_shift: float = 0.85     # added to the refined logits: ISNet under-covers the subject's rim
     fg_radii: tuple = (1 / 12, 1 / 170)  # blur-fusion passes, fractions of the long side
 
     def check(self) -> None:
@@ -102,7 +103,8 @@ def _coefficients(run: "_Runner", options: Options, guide, mask, work) -> dict:
     radii = [max(1, round(long_side * f)) for f in options.fg_radii]
     b = run.backend
     feeds = {"guide": guide, "mask": mask, "radii": b.constant(radii, [2], "int64"),
-             "eps": b.constant([options.gf_eps], [1], "float32")}
+             "eps": b.constant([options.gf_eps], [1], "float32"),
+             "shift": b.constant([options.logit_shift], [1], "float32")}
     return run.graph("graph-refine", feeds, ["coef", "bounds"])
 
 

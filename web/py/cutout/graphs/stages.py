@@ -8,13 +8,16 @@ mask     one full-resolution tile: uint8 RGBA + coefficients -> uint8 alpha
 
 Coefficient map channels (NCHW, edge-padded by 1 pixel so bilinear sampling
 never leaves it): 0-2 guided-filter A, 3 guided-filter b, 4-6 foreground
-colour, 7-9 background colour. Full-resolution alpha = sum_c A_c*I_c + b.
+colour, 7-9 background colour. Full-resolution alpha = sigmoid(sum_c A_c*I_c + b):
+the guided filter works on the mask's logits (clipped to +-LOGIT_CLIP), so the
+refined edge follows the photo's edges while confident regions stay saturated,
+and a logit shift corrects ISNet's tendency to under-cover the subject's rim.
 """
 
 from __future__ import annotations
 
 from .builder import Graph
-from ..graphs_meta import BOUNDS_CELL, COEF_CHANNELS, GF_RADIUS, MODEL_SIZE
+from ..graphs_meta import BOUNDS_CELL, COEF_CHANNELS, GF_RADIUS, LOGIT_CLIP, MODEL_SIZE
 from .filters import bilinear_matrix, blur_fusion_step, composite_residual, guided_filter_coefficients
 
 
@@ -49,22 +52,38 @@ def _pack(g: Graph, parts: list[str], lo: str, hi: str) -> None:
     g.output(cells, "bounds", "float32", [1, 2, "gh", "gw"])
 
 
+def _logit(g: Graph, p: str) -> str:
+    """log(p / (1 - p)), clipped to +-LOGIT_CLIP."""
+    tiny = 1e-6
+    q = g.op("Clip", p, g.const(tiny), g.const(1.0 - tiny))
+    lg = g.op("Log", g.div(q, g.sub(g.const(1.0), q)))
+    return g.op("Clip", lg, g.const(-LOGIT_CLIP), g.const(LOGIT_CLIP))
+
+
+def _alpha_bounds(g: Graph, big_a: str, big_b: str):
+    """Per-pixel bounds of sigmoid(A.I + b) over any colour I in [0, 1]^3."""
+    k1 = g.const([1], "int64")
+    lo = g.add(big_b, g.op("ReduceSum", g.op("Min", big_a, g.const(0.0)), k1, keepdims=1))
+    hi = g.add(big_b, g.op("ReduceSum", g.op("Max", big_a, g.const(0.0)), k1, keepdims=1))
+    return g.op("Sigmoid", lo), g.op("Sigmoid", hi)
+
+
 def refine() -> object:
     g = Graph("refine")
     guide = g.input("guide", "float32", [1, 3, "h", "w"])
     mask = g.input("mask", "float32", [1, 1, MODEL_SIZE, MODEL_SIZE])
     radii = g.input("radii", "int64", [2])  # blur fusion: wide pass, fine pass
     eps = g.input("eps", "float32", [1])
+    shift = g.input("shift", "float32", [1])  # added to the refined logits
     p = _mask_at_guide_size(g, guide, mask)
     r_wide, r_fine = (g.slice(radii, [i], [i + 1], [0]) for i in range(2))
-    big_a, big_b = guided_filter_coefficients(g, guide, p, GF_RADIUS, eps)
-    alpha = g.clip01(g.add(g.op("ReduceSum", g.mul(big_a, guide), g.const([1], "int64"), keepdims=1), big_b))
+    big_a, big_b = guided_filter_coefficients(g, guide, _logit(g, p), GF_RADIUS, eps)
+    big_b = g.add(big_b, shift)
+    alpha = g.op("Sigmoid", g.add(g.op("ReduceSum", g.mul(big_a, guide), g.const([1], "int64"), keepdims=1), big_b))
     fg, bg = guide, guide
     for r in (r_wide, r_fine):
         fg, bg = blur_fusion_step(g, guide, fg, bg, alpha, r)
-    k1 = g.const([1], "int64")
-    lo = g.add(big_b, g.op("ReduceSum", g.op("Min", big_a, g.const(0.0)), k1, keepdims=1))
-    hi = g.add(big_b, g.op("ReduceSum", g.op("Max", big_a, g.const(0.0)), k1, keepdims=1))
+    lo, hi = _alpha_bounds(g, big_a, big_b)
     _pack(g, [big_a, big_b, fg, bg], lo, hi)
     return g.model()
 
@@ -76,7 +95,10 @@ def plain() -> object:
     mask = g.input("mask", "float32", [1, 1, MODEL_SIZE, MODEL_SIZE])
     p = _mask_at_guide_size(g, guide, mask)
     zeros3 = g.mul(guide, g.const(0.0))
-    _pack(g, [zeros3, p, zeros3, zeros3], p, p)
+    # alpha = sigmoid(b): b = logit(p), exact where p rounds away from 0 and 1
+    q = g.op("Clip", p, g.const(1e-7), g.const(1.0 - 1e-7))
+    b = g.op("Log", g.div(q, g.sub(g.const(1.0), q)))
+    _pack(g, [zeros3, b, zeros3, zeros3], p, p)
     return g.model()
 
 
@@ -97,7 +119,7 @@ def _tile_alpha(g: Graph):
     rgb, a_in = g.channels(pix, 0, 3), g.channels(pix, 3, 4)
     big_a, big_b = g.channels(up, 0, 3), g.channels(up, 3, 4)
     dot = g.op("ReduceSum", g.mul(big_a, rgb), g.const([1], "int64"), keepdims=1)
-    alpha = g.clip01(g.add(dot, big_b))
+    alpha = g.op("Sigmoid", g.add(dot, big_b))
     return up, rgb, alpha, g.mul(alpha, a_in)
 
 
