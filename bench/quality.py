@@ -11,8 +11,10 @@ peer, MIT licence, benchmark only - never part of the app)."""
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from collections import defaultdict
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
@@ -44,6 +46,8 @@ def bilinear(mask: np.ndarray, h: int, w: int) -> np.ndarray:
 
 
 def rembg_methods(model_path):
+    # rembg refuses a model path outside its home folder
+    os.environ.setdefault("U2NET_HOME", str(Path(model_path).parent))
     try:
         from rembg import new_session, remove
     except ImportError:
@@ -51,9 +55,12 @@ def rembg_methods(model_path):
         return {}
     session = new_session("dis_custom", model_path=str(model_path))
 
-    def make(matting):
-        return lambda img: np.asarray(remove(img, session=session, only_mask=True, alpha_matting=matting)) / 255.0
-    return {"rembg": make(False), "rembg+matting": make(True)}
+    def plain(img):
+        return np.asarray(remove(img, session=session, only_mask=True)) / 255.0
+
+    def matting(img):  # only_mask would skip the matting step: take the cutout's alpha
+        return np.asarray(remove(img, session=session, alpha_matting=True).convert("RGBA"))[..., 3] / 255.0
+    return {"rembg": plain, "rembg+matting": matting}
 
 
 def evaluate(limit: int | None, options: Options):
