@@ -4,7 +4,7 @@ import { EngineClient } from "./engine/client.js";
 import { acceptImages } from "./ui/input.js";
 import { Status, overall } from "./ui/status.js";
 import { Viewer } from "./ui/viewer.js";
-import { download } from "./ui/downloads.js";
+import { download, priceNote, showProblem } from "./ui/downloads.js";
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -26,7 +26,11 @@ const viewer = new Viewer({
   viewer: $("viewer"), canvas: $("canvas"), placeholder: $("placeholder"), before: $("before"), after: $("after"),
   compare: $("compare"), zoomIn: $("zoom-in"), zoomOut: $("zoom-out"), zoomFit: $("zoom-fit"), zoomLevel: $("zoom-level"),
 });
-const saveButtons = { png: $("save-png"), webp: $("save-webp"), mask: $("save-mask") };
+const saveButtons = { preview: $("save-preview"), png: $("save-png"), webp: $("save-webp"), mask: $("save-mask") };
+
+function showPrice() {
+  $("price").textContent = priceNote(state.result);
+}
 
 function showBackend(info) {
   const badge = $("backend");
@@ -83,6 +87,8 @@ async function cutout(file) {
     });
     if (job !== state.jobs) return;
     state.result = result;
+    showProblem($("hd-problem"), null);
+    showPrice();
     viewer.show(file, result.png, result.width, result.height);
     showBackend(result.backend);
     const secs = (result.timings.total / 1000).toFixed(1);
@@ -124,7 +130,14 @@ function wire() {
     if (!state.busy) status.idle("Cancelled. Ready for another photo.");
   });
   for (const [kind, button] of Object.entries(saveButtons)) {
-    button.addEventListener("click", () => state.result && download(kind, state.result, state.file));
+    button.addEventListener("click", async () => {
+      const result = state.result;
+      if (!result) return;
+      const ui = { confirm: (text) => window.confirm(text), show: (problem) => showProblem($("hd-problem"), problem) };
+      const saved = await download(kind, result, state.file, ui);
+      if (result === state.result) showPrice();
+      document.body.dataset.download = saved ? `${kind}:saved` : `${kind}:refused`; // read by e2e tests
+    });
   }
   $("backend-choice").addEventListener("change", (e) => {
     localStorage.setItem(BACKEND_KEY, e.target.value);
