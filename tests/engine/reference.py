@@ -94,10 +94,10 @@ def blur_fusion(image: np.ndarray, alpha: np.ndarray, radii) -> tuple[np.ndarray
 
 
 def _box_sum(x, r):
-    return box_mean(x, r) * _window_counts(x.shape[:2], r)[..., None]
+    return box_mean(x, r) * window_counts(x.shape[:2], r)[..., None]
 
 
-def _window_counts(shape, r):
+def window_counts(shape, r):
     ys = np.minimum(np.arange(shape[0]) + r + 1, shape[0]) - np.maximum(np.arange(shape[0]) - r, 0)
     xs = np.minimum(np.arange(shape[1]) + r + 1, shape[1]) - np.maximum(np.arange(shape[1]) - r, 0)
     return np.outer(ys, xs).astype(np.float64)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from .errors import CutoutError
-from .graphs_meta import BOUNDS_CELL
+from .graphs_meta import BOUNDS_CELL, COEF_CHANNELS
 from .manifest import Manifest
 from .tiling import classify, coef_window, plan_tiles, working_size
 
@@ -131,7 +131,7 @@ def _compose(run: "_Runner", options: Options, rgba, coef: dict, full, work):
             continue
         win = coef_window(tile, full, work)
         feeds = {"rgba": pixels, "pos": b.constant(win.pos, [4], "float32"),
-                 "coef": b.crop(coef["coef"], (0, 0, *win.starts), (1, 10, *win.ends))}
+                 "coef": b.crop(coef["coef"], (0, 0, *win.starts), (1, COEF_CHANNELS, *win.ends))}
         if channels == 4:
             feeds["fg_weight"] = fg_weight
         piece = run.graph(name, feeds, ["out"])["out"]

@@ -34,11 +34,6 @@ def _box_sum_axis(g: Graph, x: str, r: str, axis: int) -> str:
     return g.sub(upper, lower)
 
 
-def box_mean(g: Graph, x: str, r: str, ones: str) -> str:
-    """Mean over the part of the window inside the image. `ones` is [1,1,H,W]."""
-    return g.div(box_sum(g, x, r), box_sum(g, ones, r))
-
-
 def box_mean_fixed(g: Graph, x: str, r: int) -> str:
     """Mean over the in-image part of a (2r+1)² window, for a radius fixed at
     build time. Exact in float32 (no cumulative sums), which the guided filter
