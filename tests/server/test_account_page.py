@@ -68,7 +68,8 @@ def test_account_page_end_to_end(page, inbox):
     page.locator("#balance", has_text="3 credits").wait_for()
     assert page.locator("#signed-out").is_hidden()
     assert page.locator("#activation").is_hidden()
-    assert page.locator("#test-provider").is_visible()
+    # Packs and the provider label render after the balance (separate requests): wait, do not race.
+    page.locator("#test-provider").wait_for(state="visible")
     page.get_by_role("button", name="10 credits for").click()
     page.get_by_text("TEST PAYMENT PROVIDER").wait_for()
     page.get_by_role("button", name="Pay (test)").click()

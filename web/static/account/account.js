@@ -167,10 +167,13 @@ async function refresh() {
   $("who").textContent = `Signed in as ${account.email}${account.status === "restricted"
     ? ` (restricted: ${account.restricted_reason})` : ""}.`;
   $("activation").hidden = account.status !== "pending_activation";
-  renderCredits(await api("GET", "/api/credits"));
-  await renderPacks(state.entitlements.includes("buy_credits"));
-  await renderSessions();
-  await renderCancellation();
+  // Independent requests: fetch them together so the page fills in at once.
+  await Promise.all([
+    api("GET", "/api/credits").then(renderCredits),
+    renderPacks(state.entitlements.includes("buy_credits")),
+    renderSessions(),
+    renderCancellation(),
+  ]);
   if (state.agreements_to_accept.length) await showAgreements(state.agreements_to_accept);
 }
 
