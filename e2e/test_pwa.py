@@ -8,19 +8,24 @@ own caching is covered by test_real_photo's second-visit test."""
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 
+import httpx
 import pytest
 from PIL import Image
 
 from buildlib import manifest, pwa
 from buildlib.common import sha256_bytes
 
-from .conftest import CHROMIUM, CHROMIUM_FLAGS, WEB_ROOT
+from .conftest import CHROMIUM, CHROMIUM_FLAGS, ROOT, WEB_ROOT, _free_port
 from .helpers import BOOT_TIMEOUT_MS, STAND_IN, cut, download, open_app, rgba_of
 from .live_server import AppServer, linked_copy
 
 QUERY = f"backend=wasm&{STAND_IN}"
 SW_TIMEOUT_MS = 60_000
+NEEDS_CONNECTION = "Account features need a connection."
 
 
 @pytest.fixture
@@ -64,6 +69,7 @@ def test_offline_reload_still_cuts_out(context, server, photo_file, artifacts):
     server.stop()  # really no network: the origin is gone too
     page.reload()
     wait_engine(page)
+    assert page.inner_text("#account") == f"Offline\n{NEEDS_CONNECTION}"  # never signed in: no balance to show
     assert cut(page, photo_file) == "done", page.text_content("#error")
     out = rgba_of(download(page, "#save-png"))
     assert out.shape[:2] == (360, 480)
@@ -140,3 +146,106 @@ def test_chromium_install_criteria_met(browser, server, artifacts, tmp_path):
         page.screenshot(path=str(artifacts / "pwa-installed-window.png"))
     finally:
         context.close()
+
+
+@pytest.fixture
+def account_server(tmp_path):
+    """A server that really sends mail (to an aiosmtpd inbox), so a test can activate an account."""
+    from aiosmtpd.controller import Controller
+
+    from tests.server.live import start_server
+    from tests.server.support import Inbox
+
+    inbox = Inbox()
+    smtp = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    smtp.start()
+    linked_copy(WEB_ROOT, tmp_path / "web")  # live.py serves <db folder>/web
+    db, port = tmp_path / "pwa.sqlite3", _free_port()
+    servers = [start_server(db, port, smtp.port)]
+    restart = lambda: servers.append(start_server(db, port, smtp.port))  # noqa: E731  same database, same port
+    try:
+        yield servers[0], inbox, restart
+    finally:
+        for s in servers:
+            s.stop()
+        smtp.stop()
+
+
+def header_shot(page, artifacts, name):
+    page.locator("header").screenshot(path=str(artifacts / name))
+
+
+def test_offline_shows_the_last_synced_account_state(context, account_server, photo_file, artifacts):
+    from tests.server.support import PASSWORD, Browser, buy, signed_up
+
+    server, inbox, restart = account_server
+    email = "offline@example.org"
+    signed_up(Browser(httpx.Client(base_url=server.url)), inbox, email)  # activated: 3 free credits
+    page = open_app(context, server.url, QUERY)
+    wait_controlled(page)
+    status = page.locator("#account")
+    status.locator("a", has_text="Sign in").wait_for()
+    assert status.get_attribute("role") == "status"
+    assert cut(page, photo_file) == "done", page.text_content("#error")  # first visit: everything cached
+
+    page.goto(server.url + "/account/")
+    page.locator("#login input[name=email]").fill(email)
+    page.locator("#login input[name=password]").fill(PASSWORD)
+    page.locator("#login button[type=submit]").click()
+    page.locator("#balance", has_text="3 credits").wait_for()
+    person = Browser(httpx.Client(base_url=server.url))
+    person.post("/api/sessions", json={"email": email, "password": PASSWORD})
+    buy(person)  # a bought lot next to the free one: 13 credits
+    page.goto(f"{server.url}/?{QUERY}")
+    wait_engine(page)
+    page.wait_for_selector("#account[data-state=signed-in]:has-text('13 credits')", state="attached")
+    # an HD export's spend (the same call downloads.js makes) updates the header
+    page.evaluate("""async () => {
+        const api = await import('/account/api.js');
+        await api.spendForHdExport(new Uint8Array([1, 2, 3]), 'offline-test-spend-1');
+    }""")
+    page.wait_for_selector("#account:has-text('12 credits')", state="attached")
+    published = subprocess.run([sys.executable, "-m", "server.admin", "--db", str(server.db), "publish-agreement", "terms",
+                                "--title", "Terms v2", "--file", str(ROOT / "server" / "README.md")],
+                               cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert published.returncode == 0, published.stderr
+    page.reload()
+    wait_engine(page)
+    page.wait_for_selector("#account:has-text('New terms to accept')", state="attached")
+    header_shot(page, artifacts, "pwa-account-online.png")
+    online_height = page.locator("header").bounding_box()["height"]
+
+    context.set_offline(True)
+    server.stop()
+    page.reload()
+    wait_engine(page)
+    assert cut(page, photo_file) == "done", page.text_content("#error")
+    page.wait_for_selector("#account[data-state=offline]", state="attached")
+    text = status.inner_text()
+    assert re.fullmatch(rf"Offline · 12 credits as of \S.*\n{re.escape(NEEDS_CONNECTION)}", text), text
+    assert status.locator("a").get_attribute("href") == "/account/"
+    assert page.locator("header").bounding_box()["height"] == online_height, "the header changed height offline"
+    header_shot(page, artifacts, "pwa-account-offline.png")
+    page.set_viewport_size({"width": 390, "height": 844})
+    header_shot(page, artifacts, "pwa-account-offline-phone.png")
+    width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], f"page scrolls sideways at phone width: {width}"
+    page.set_viewport_size({"width": 1200, "height": 900})
+
+    page.goto(server.url + "/account/")  # from the service worker's cache
+    page.locator("#balance", has_text="12 credits").wait_for()
+    assert page.locator("#offline").is_visible() and "You are offline" in page.inner_text("#offline")
+    assert page.locator("#lots tbody tr").count() == 2
+    assert page.locator("#who").inner_text() == f"Signed in as {email}."
+    assert page.locator("#to-accept-list").inner_text() == "Terms of service, version 2"
+    for button in ("#logout", "#password button", "#password input[name=new_password]", "#cancel button", "#resend"):
+        assert page.locator(button).is_disabled(), button
+    assert "needs a connection" in page.inner_text("#packs")
+    page.screenshot(path=str(artifacts / "pwa-account-page-offline.png"), full_page=True)
+
+    restart()  # back online: the page re-enables its forms and asks the server again
+    context.set_offline(False)
+    page.locator("#offline").wait_for(state="hidden")
+    page.get_by_role("button", name="10 credits for").wait_for()
+    assert page.locator("#logout").is_enabled() and page.locator("#password button").is_enabled()
+    page.locator("#sessions li", has_text="This device").wait_for()

@@ -8,7 +8,8 @@
 // - Runtime and model bytes live in the cache that js/engine/assets.js owns and
 //   verifies ("cutout-assets-v1"); this worker only reads it, so offline
 //   requests for them are answered without storing any byte twice.
-// - The account API, the widget's config and other origins always go to the network.
+// - The account API, the widget's config and other origins always go to the network;
+//   the account page itself is precached and opens offline (it shows the last sync).
 
 /* global VERSION, BUILD_ID, PRECACHE */
 const SHELL_PREFIX = "cutout-shell-";
@@ -72,11 +73,20 @@ async function respond(request, url) {
     const stored = await assets.match(url.href);
     if (stored) return stored;
     if (request.mode === "navigate") {
-      const page = await shell.match(url.pathname.startsWith("/widget") ? "/widget/" : "/");
+      const page = await shell.match(offlinePage(url.pathname));
       if (page) return page;
     }
     throw offline;
   }
+}
+
+// The precache holds each page as its index.html; /account/ and /widget/ must
+// open as themselves offline, not as the app.
+function offlinePage(path) {
+  for (const section of ["/account", "/widget"]) {
+    if (path.startsWith(section + "/")) return section + "/index.html";
+  }
+  return "/";
 }
 
 // Web Share Target (manifest "share_target"): keep the image for the page and

@@ -1,8 +1,10 @@
 // The account page: sign-up, sign-in, activation notice, balance and purchases,
 // agreement updates, sessions, password change and cancellation. Everything
-// goes through api.js; nothing here ever touches an image.
+// goes through api.js; nothing here ever touches an image. Offline (the service
+// worker serves this page from its cache) it shows the last synced state and
+// disables everything that needs the server, until the connection is back.
 
-import { ApiError, api, sync } from "./api.js";
+import { ApiError, api, cachedSync, sync } from "./api.js";
 
 const $ = (id) => document.getElementById(id);
 const BLOCKER_TEXT = {
@@ -12,6 +14,7 @@ const BLOCKER_TEXT = {
   dispute_open: "A dispute about this account is open; our support team will contact you.",
   balance_not_forfeited: "You still have credits: tick the box to give them up.",
 };
+const DOC_NAMES = { terms: "Terms of service", privacy: "Privacy policy" };
 let current = [];  // agreement versions in effect: [{document, version}]
 
 function el(tag, text, attrs = {}) {
@@ -93,8 +96,7 @@ async function showAgreements(required) {
   if (!$("agreements").open) $("agreements").showModal();
 }
 
-function renderCredits(history) {
-  const { balance, entries } = history;
+function renderBalance(balance) {
   $("balance").textContent = `${balance.total} credit${balance.total === 1 ? "" : "s"}`;
   $("lots").tBodies[0].replaceChildren(...balance.lots.map((lot) => {
     const row = el("tr");
@@ -102,6 +104,11 @@ function renderCredits(history) {
       el("td", when(lot.expires_at)));
     return row;
   }));
+}
+
+function renderCredits(history) {
+  const { balance, entries } = history;
+  renderBalance(balance);
   const names = { grant: "added", spend: "HD export", expire: "expired", forfeit: "given up" };
   $("history").replaceChildren(...entries.map((e) =>
     el("li", `${when(e.at)}: ${e.delta > 0 ? "+" : ""}${e.delta} (${names[e.kind] || e.kind}; lot expires ${when(e.lot_expires_at)})`)));
@@ -157,16 +164,58 @@ async function renderCancellation() {
   if (status.pending_confirmation) say("We emailed you a link to confirm the cancellation.");
 }
 
+/** Offline: one disabled fieldset holds every form and button that needs the server. */
+function showNetwork(offline, state) {
+  $("needs-server").disabled = offline;
+  $("accept-agreements").disabled = offline;
+  $("offline").hidden = !offline;
+  const synced = state && state.signed_in
+    ? new Date(state.server_time).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" }) : "";
+  $("offline").textContent = synced
+    ? `You are offline: this is your account as last synced, ${synced}. Buying credits, signing in or out and every change need a connection.`
+    : "You are offline: signing in and creating an account need a connection.";
+}
+
+/** Listed on the page too, so they stay in view after "Later" and while offline. */
+function renderToAccept(refs) {
+  $("to-accept").hidden = !refs.length;
+  $("to-accept-list").replaceChildren(...refs.map((r) => el("li", `${DOC_NAMES[r.document] || r.document}, version ${r.version}`)));
+}
+
+/** What only the server knows, said instead of left blank. */
+function renderOfflineGaps() {
+  $("history").replaceChildren(el("li", "The history needs a connection."));
+  $("packs").replaceChildren(el("p", "Buying credits needs a connection."));
+  $("sessions").replaceChildren(el("li", "The list of devices needs a connection."));
+  $("blockers").replaceChildren();
+}
+
+async function syncOrOffline() {
+  try {
+    return await sync();
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    return { state: null, offline: true }; // offline, nothing synced on this device yet
+  }
+}
+
 async function refresh() {
-  const { state, offline } = await sync();
-  $("signed-in").hidden = !state.signed_in;
-  $("signed-out").hidden = state.signed_in;
-  if (offline) say("You are offline; this is the last known state.");
-  if (!state.signed_in || offline) return;
+  const { state, offline } = await syncOrOffline();
+  const signedIn = !!(state && state.signed_in);
+  showNetwork(offline, state);
+  $("signed-in").hidden = !signedIn;
+  $("signed-out").hidden = signedIn;
+  if (!signedIn) return;
   const account = state.account;
   $("who").textContent = `Signed in as ${account.email}${account.status === "restricted"
     ? ` (restricted: ${account.restricted_reason})` : ""}.`;
   $("activation").hidden = account.status !== "pending_activation";
+  renderToAccept(state.agreements_to_accept);
+  if (offline) {
+    renderBalance(state.balance);
+    renderOfflineGaps();
+    return;
+  }
   // Independent requests: fetch them together so the page fills in at once.
   await Promise.all([
     api("GET", "/api/credits").then(renderCredits),
@@ -238,4 +287,16 @@ $("logout").addEventListener("click", async () => {
   }
 });
 
-loadTexts().then(refresh).catch(fail);
+/** Load (or reload, back online) everything; offline, refresh() says so and loadTexts waits. */
+function start() {
+  const texts = loadTexts().catch((err) => { if (err instanceof ApiError) throw err; });
+  return Promise.all([texts, refresh()]).catch(fail);
+}
+
+window.addEventListener("offline", () => showNetwork(true, cachedSync()));
+window.addEventListener("online", () => {
+  $("error").hidden = true; // most likely "could not reach the server"
+  showNetwork(false);
+  start();
+});
+start();

@@ -55,18 +55,30 @@ export async function api(method, path, body) {
   return data;
 }
 
-const SYNC_CACHE = "cutout.sync";
+export const SYNC_CACHE = "cutout.sync";
+/** Fired on window after a spend; detail.balance is the new total. The app's header listens. */
+export const CREDITS_CHANGED = "cutout:credits-changed";
+
+/** The last state sync() stored, or null: what the pages show while offline. */
+export function cachedSync() {
+  try {
+    return JSON.parse(localStorage.getItem(SYNC_CACHE) || "null");
+  } catch {
+    return null; // a damaged entry is as good as none; the next sync overwrites it
+  }
+}
 
 /** The client's state; cached in localStorage so the app can show it offline. */
 export async function sync() {
   try {
+    if (!navigator.onLine) throw new TypeError("no network connection"); // asking would only fail
     const state = await api("GET", "/api/sync");
     localStorage.setItem(SYNC_CACHE, JSON.stringify(state));
     return { state, offline: false };
   } catch (err) {
     if (err instanceof ApiError) throw err;
-    const cached = localStorage.getItem(SYNC_CACHE);
-    if (cached) return { state: JSON.parse(cached), offline: true };
+    const cached = cachedSync();
+    if (cached) return { state: cached, offline: true };
     throw err;
   }
 }
@@ -87,5 +99,6 @@ export async function spendForHdExport(imageBytes, idempotencyKey = crypto.rando
   const grants = JSON.parse(localStorage.getItem("cutout.grants") || "[]");
   grants.push(grant);
   localStorage.setItem("cutout.grants", JSON.stringify(grants.slice(-200)));
+  window.dispatchEvent(new CustomEvent(CREDITS_CHANGED, { detail: { balance: grant.balance } }));
   return grant;
 }

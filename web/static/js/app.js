@@ -5,6 +5,7 @@ import { acceptImages } from "./ui/input.js";
 import { Status, overall } from "./ui/status.js";
 import { Viewer } from "./ui/viewer.js";
 import { download, priceNote, showProblem } from "./ui/downloads.js";
+import { AccountStatus } from "./ui/account-status.js";
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -147,4 +148,5 @@ function wire() {
 }
 
 wire();
+new AccountStatus($("account")).refresh();
 startEngine();
