@@ -2,9 +2,10 @@
 
     python -m bench quality [--limit N] [--no-write]
 
-(a) this engine (default options), (b) the baseline IMG.LY ships: the same
-model's 1024² mask bilinearly resized to the photo, no refinement (taken from
-the very same inference as (a)), (c) rembg's `dis_custom` session on the same
+(a) this engine (default options, and `--best`: flip test-time
+augmentation), (b) the baseline IMG.LY ships: the same
+model's 1024² mask (photo squashed into the square) bilinearly resized to the
+photo, no refinement, (c) rembg's `dis_custom` session on the same
 weights, with and without alpha matting, when rembg is installed (optional
 peer, MIT licence, benchmark only - never part of the app)."""
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from dataclasses import replace
 from collections import defaultdict
 from pathlib import Path
 
@@ -73,8 +75,12 @@ def evaluate(limit: int | None, options: Options):
             rgba = read_rgba(s.image)
             h, w = rgba.shape[:2]
             started = time.perf_counter()
-            alpha = cutout(backend, manifest, rgba, options)[..., 3] / 255.0
-            results = {"engine": alpha, "baseline (b)": np.clip(bilinear(backend.last_mask, h, w), 0, 1)}
+            # (b) squashes the photo into ISNet's 1024x1024 square, as IMG.LY does
+            cutout(backend, manifest, rgba, replace(options, aspect=False, refine=False, output="mask"))
+            results = {"baseline (b)": np.clip(bilinear(backend.last_mask, h, w), 0, 1)}
+            results["engine"] = cutout(backend, manifest, rgba, options)[..., 3] / 255.0
+            best = replace(options, tta=True)
+            results["engine --best (flip TTA)"] = cutout(backend, manifest, rgba, best)[..., 3] / 255.0
             for name, fn in peers.items():
                 results[name] = fn(Image.open(s.image).convert("RGB"))
             for name, a in results.items():

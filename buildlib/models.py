@@ -125,12 +125,13 @@ class ModelBuilder:
             return path
         import onnx
 
-        from .onnx_edit import prune_outputs
+        from .onnx_edit import free_spatial_dims, prune_outputs
 
         model = onnx.load(str(full))
+        resized = free_spatial_dims(model, pins.ISNET_META["input_size"])  # before pruning: it drops the old constants
         counts = prune_outputs(model, [pins.ISNET_META["output_name"]])
         log(f"prune {pin.name} to its `output`: nodes {counts['nodes'][0]}->{counts['nodes'][1]}, "
-            f"outputs {counts['outputs'][0]}->{counts['outputs'][1]}")
+            f"outputs {counts['outputs'][0]}->{counts['outputs'][1]}; {resized} Resize sizes follow the input")
         _place(model.SerializeToString(), path, pin.sha256, f"{pin.name} (pruned)" + _derive_hint())
         return path
 

@@ -95,6 +95,66 @@ def prune_outputs(model: ModelProto, keep: list[str]) -> dict:
             "outputs": (before[2], len(g.output))}
 
 
+def free_spatial_dims(model: ModelProto, size: int) -> int:
+    """Let the model take any input height and width that are multiples of 32.
+
+    The exported ISNet upsamples its side outputs to sizes baked in for a
+    size x size input: Resize sizes = Concat(N and C from a Shape, Constant
+    [k, k]) in the fp16 export, one folded [N, C, k, k] initializer in the int8
+    one. Each [k, k] becomes input_hw / (size / k), so an aspect-preserving
+    input (e.g. 1024x768 for a 4:3 photo) runs on 25% fewer pixels. Returns the
+    number of Resize nodes rewritten; raises if neither pattern is there."""
+    from onnx import helper
+
+    g = model.graph
+    producer = {o: n for n in g.node for o in n.output if o}
+    inits = {t.name: t for t in g.initializer}
+    added = [helper.make_node("Shape", [g.input[0].name], ["free_dims/hw"], start=2, end=4)]
+    divided: dict[int, str] = {}
+
+    def const(name: str, values) -> str:
+        added.append(helper.make_node("Constant", [], [name], value=numpy_helper.from_array(np.array(values, np.int64))))
+        return name
+
+    def hw_over(k: list, where: str) -> str:
+        if len(k) != 2 or k[0] != k[1] or size % k[0]:
+            raise ValueError(f"{where}: sizes {k} are not a square fraction of {size}")
+        factor = size // k[0]
+        if factor not in divided:
+            divided[factor] = f"free_dims/hw_div{factor}"
+            added.append(helper.make_node("Div", ["free_dims/hw", const(f"free_dims/c{factor}", [factor, factor])],
+                                          [divided[factor]]))
+        return divided[factor]
+
+    rewritten = 0
+    for node in g.node:
+        if node.op_type != "Resize" or len(node.input) < 4 or not node.input[3]:
+            continue
+        sizes = node.input[3]
+        concat = producer.get(sizes)
+        if sizes in inits:  # folded: [N, C, k, k]
+            n, c, *k = numpy_helper.to_array(inits[sizes]).tolist()
+            out = f"free_dims/{node.name}/sizes"
+            added.append(helper.make_node("Concat", [const(out + "/nc", [n, c]), hw_over(k, node.name)], [out], axis=0))
+            node.input[3] = out
+        elif concat is not None and concat.op_type == "Concat" and producer.get(concat.input[1]) is not None \
+                and producer[concat.input[1]].op_type == "Constant":
+            k = numpy_helper.to_array(producer[concat.input[1]].attribute[0].t).tolist()
+            concat.input[1] = hw_over(k, node.name)
+        else:
+            raise ValueError(f"{node.name}: Resize sizes of an unknown form")
+        rewritten += 1
+    if not rewritten:
+        raise ValueError("no Resize with constant sizes found")
+    for i, node in enumerate(added):
+        g.node.insert(i, node)
+    for value in (g.input[0], g.output[0]):
+        dims = value.type.tensor_type.shape.dim
+        dims[2].dim_param, dims[3].dim_param = "h", "w"
+    del g.value_info[:]  # inferred shapes were for size x size only
+    return rewritten
+
+
 def session(path: Path, threads: int = 2):
     import onnxruntime as ort
 
@@ -109,10 +169,11 @@ def random_input(shape, seed: int = 0) -> np.ndarray:
     return (np.random.default_rng(seed).random(shape, dtype=np.float32) - 0.5).astype(np.float32)
 
 
-def max_abs_diff(a: Path, b: Path, output: str = "output", seed: int = 0) -> float:
-    """Largest |a(x) - b(x)| on one random input, for models with the same interface."""
+def max_abs_diff(a: Path, b: Path, output: str = "output", seed: int = 0, shape=None) -> float:
+    """Largest |a(x) - b(x)| on one random input, for models with the same interface
+    (`shape`: the input's, required when model a has symbolic dims)."""
     sa = session(a)
-    x = random_input(sa.get_inputs()[0].shape, seed)
+    x = random_input(shape or sa.get_inputs()[0].shape, seed)
     name = sa.get_inputs()[0].name
     ya = sa.run([output], {name: x})[0]
     del sa

@@ -98,18 +98,21 @@ ISNET_RESOURCE = {"fp16": "/models/medium", "int8": "/models/small"}
 ISNET_FULL_SHA256 = dict(ISNET_SOURCE_SHA256, fp32="1e114df064f68687cc94eb280620876ae3b4cdb47f4982638a512d6f0b56cb16")
 # Whether shipped models keep only the `output` output (see models.prune_outputs).
 PRUNE = True
-ISNET_SHA256 = {  # shipped (pruned) files
-    "fp16": "2d57b1ed1a3c323dec07e8e147dff85ff50787f3df431a05e0ee3631670a49ef",
-    "int8": "25d10c3c473941421846e1acbeb014c58e66d1ad239a22496eebf835b2ab68e2",
-    "fp32": "1162a1b1827fdd1b890b70887b45adbd9292310533039efd8315801ebf7f30bf",
+ISNET_SHA256 = {  # shipped files: pruned, spatial dims freed (models.ModelBuilder.shipped)
+    "fp16": "351707e5fb35b3a70d9ef5cefaada2b642f138a3d175e33d31088e63fe07a9cf",
+    "int8": "0528da012e0f158ae9e6b7efe8bed50dc5ae0c80dec6f7ac554ed0c3314aaeca",
+    "fp32": "4fab65ef4154dd48a3cbb17880d4b3ee7772758dba3fd8fae7b9782361ea56f4",
 }
 
 ISNET_META = {
     "input_size": 1024,
     "input_name": "input",
     "output_name": "output",
-    "input_shape": [1, 3, 1024, 1024],
-    "output_shape": [1, 1, 1024, 1024],
+    # h, w: multiples of 32, long side input_size (onnx_edit.free_spatial_dims);
+    # the pipeline keeps the photo's aspect ratio
+    "input_shape": [1, 3, "h", "w"],
+    "output_shape": [1, 1, "h", "w"],
+    "input_multiple": 32,
     "output_activation": "sigmoid",  # already applied inside the graph
     "mean": 0.5,   # x = (rgb / 255 - mean) / std
     "std": 1.0,

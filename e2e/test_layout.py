@@ -23,7 +23,7 @@ def test_phone_width_keyboard_and_no_layout_jumps(browser, app_url, photo, artif
         assert _box(page, "#viewer") == viewer_before, "the result area moved or resized"
         assert _box(page, ".status") == status_before, "the status area moved or resized"
         page.screenshot(path=str(artifacts / "phone-result.png"), full_page=True)
-        _assert_keyboard_reaches(page, ["file", "refine", "backend-choice", "cancel", "viewer", "compare",
+        _assert_keyboard_reaches(page, ["file", "refine", "best", "backend-choice", "cancel", "viewer", "compare",
                                         "zoom-out", "zoom-fit", "zoom-in", "save-png", "save-webp", "save-mask"])
         page.focus("#compare")
         page.keyboard.press("ArrowLeft")

@@ -29,18 +29,22 @@ def small_photo(photo, tmp_path_factory):
     return path
 
 
-def _cutout(context, app_url, query, path, artifacts, shot):
+def _cutout(context, app_url, query, path, artifacts, shot, best=False):
     page = open_app(context, app_url, f"{query}&{STAND_IN}")
+    page.set_checked("#best", best)
     assert cut(page, path, timeout_ms=600_000) == "done", page.text_content("#error")
     page.screenshot(path=str(artifacts / shot))
     return page, rgba_of(download(page, "#save-png"))
 
 
-def test_webgpu_graphs_match_wasm(context, app_url, small_photo, artifacts):
-    gpu_page, on_gpu = _cutout(context, app_url, "backend=webgpu", small_photo, artifacts, "webgpu-stand-in.png")
+@pytest.mark.parametrize("best", [False, True], ids=["one-pass", "best-flip-tta"])
+def test_webgpu_graphs_match_wasm(context, app_url, small_photo, artifacts, best):
+    suffix = "-best" if best else ""
+    gpu_page, on_gpu = _cutout(context, app_url, "backend=webgpu", small_photo, artifacts,
+                               f"webgpu-stand-in{suffix}.png", best)
     label = backend_label(gpu_page)
     assert label.startswith("WebGPU"), label
-    _, on_wasm = _cutout(context, app_url, "backend=wasm", small_photo, artifacts, "wasm-stand-in.png")
+    _, on_wasm = _cutout(context, app_url, "backend=wasm", small_photo, artifacts, f"wasm-stand-in{suffix}.png", best)
     assert on_gpu.shape == on_wasm.shape
     diff = np.abs(on_gpu.astype(int) - on_wasm.astype(int))
     print(f"WebGPU vs WASM: mean {diff.mean():.4f}, max {diff.max()}")

@@ -25,9 +25,9 @@ MODELS = ROOT / "models"
 def toy_model():
     """Stand-in for ISNet with the same interface: 'bright pixels are the subject'."""
     g = Graph("toy")
-    x = g.input("input", "float32", [1, 3, 1024, 1024])
+    x = g.input("input", "float32", [1, 3, "h", "w"])
     lum = g.op("ReduceMean", x, g.const([1], "int64"), keepdims=1)
-    g.output(g.op("Sigmoid", g.mul(lum, g.const(40.0))), "output", "float32", [1, 1, 1024, 1024])
+    g.output(g.op("Sigmoid", g.mul(lum, g.const(40.0))), "output", "float32", [1, 1, "h", "w"])
     return g.model()
 
 

@@ -25,7 +25,9 @@ def test_pre_resize_matches_reference(size, target):
     photo = rng.integers(0, 256, (*size, 4), dtype=np.uint8)
     photo[..., :3] = (ref.resize(rng.random((6, 8, 3)), *size) * 255).astype(np.uint8)  # smooth + noise
     photo[..., :3] += rng.integers(0, 8, (*size, 3), dtype=np.uint8)
-    x, guide = session(stages.pre()).run(["x", "guide"], {"rgba": photo, "guide_size": np.array(target)})
+    model_in = (1024, 768) if target[0] > target[1] else (768, 1024)  # aspect-preserving ISNet input
+    x, guide = session(stages.pre()).run(["x", "guide"], {"rgba": photo, "guide_size": np.array(target),
+                                                          "model_size": np.array(model_in)})
     expect = ref.resize(photo[..., :3] / 255.0, *target)
     got = guide[0].transpose(1, 2, 0)
     assert got.shape == expect.shape
@@ -34,8 +36,8 @@ def test_pre_resize_matches_reference(size, target):
     # non-integer scales: up to ~2.5 levels on this smooth-plus-noise photo
     assert np.abs(got - expect).max() <= 3 / 255
     assert np.abs(got - expect).mean() <= 0.5 / 255
-    sq = ref.resize(got, 1024, 1024) - 0.5
-    assert x.shape == (1, 3, 1024, 1024)
+    sq = ref.resize(got, *model_in) - 0.5
+    assert x.shape == (1, 3, *model_in)
     assert np.abs(x[0].transpose(1, 2, 0) - sq).max() < 1e-4
 
 
@@ -139,3 +141,16 @@ def test_plain_alpha_is_the_resized_mask():
     cells = np.pad(p, ((0, 4), (0, 0)), constant_values=-1).reshape(8, 8, 10, 8)  # 60x80 -> 8x10 cells
     assert np.abs(bounds[0, 1] - cells.max(axis=(1, 3))).max() < 1e-5
     assert np.abs(-bounds[0, 0] - np.where(cells < 0, 2, cells).min(axis=(1, 3))).max() < 1e-5
+
+
+def test_flip_mirrors_left_right():
+    x = np.random.default_rng(3).random((1, 3, 5, 7), dtype=np.float32)
+    (y,) = session(stages.flip()).run(["y"], {"x": x})
+    assert np.array_equal(y, x[..., ::-1])
+
+
+def test_flip_mean_averages_the_mirrored_pass():
+    rng = np.random.default_rng(4)
+    mask, mirrored = (rng.random((1, 1, 1024, 1024), dtype=np.float32) for _ in range(2))
+    (mean,) = session(stages.flip_mean()).run(["mean"], {"mask": mask, "mirrored": mirrored})
+    assert np.abs(mean - (mask + mirrored[..., ::-1]) / 2).max() < 1e-7

@@ -8,6 +8,7 @@ import pytest
 
 from cutout.errors import CutoutError
 from cutout.pipeline import Options, Stats, cutout
+from cutout.tiling import model_size
 
 from .conftest import disk_photo
 
@@ -100,3 +101,41 @@ def test_bad_option(toy_backend, toy_manifest):
     with pytest.raises(CutoutError) as err:
         cutout(toy_backend, toy_manifest, disk_photo(100, 100), Options(output="jpeg"))
     assert err.value.code == "bad_option"
+
+
+def test_flip_tta_runs_the_model_twice_and_merges(toy_backend, toy_manifest, monkeypatch):
+    """The stand-in model works pixel by pixel, so the mirrored pass gives back
+    the same mask: with the same shift, TTA must equal the single pass."""
+    photo = disk_photo(300, 420, seed=9)
+    calls = []
+    real_run = toy_backend.run
+    monkeypatch.setattr(toy_backend, "run", lambda s, f, o: calls.append(sorted(f)) or real_run(s, f, o))
+    single, _ = run(toy_backend, toy_manifest, photo, logit_shift=0.7)
+    calls.clear()
+    merged, _ = run(toy_backend, toy_manifest, photo, logit_shift=0.7, tta=True)
+    assert calls.count(["input"]) == 2 and ["x"] in calls and ["mask", "mirrored"] in calls
+    assert_same_cutout(single, merged)
+
+
+def test_tta_uses_its_own_default_shift():
+    assert Options().shift() != Options(tta=True).shift()
+    assert Options(tta=True, logit_shift=0.3).shift() == 0.3
+
+
+@pytest.mark.parametrize("photo,expect", [((3000, 4000), (768, 1024)), ((4000, 3000), (1024, 768)),
+                                          ((1000, 1000), (1024, 1024)), ((8, 8000), (32, 1024)),
+                                          ((500, 1200), (416, 1024))])
+def test_model_input_keeps_the_photo_aspect_in_multiples_of_32(photo, expect):
+    assert model_size(*photo, 1024, 32) == expect
+    assert model_size(*photo, 1024, 32, keep_aspect=False) == (1024, 1024)
+
+
+def test_model_sees_the_photo_unsquashed(toy_backend, toy_manifest, monkeypatch):
+    shapes = []
+    real_run = toy_backend.run
+    monkeypatch.setattr(toy_backend, "run", lambda s, f, o: (
+        shapes.append(toy_backend.shape(f["input"])) if "input" in f else None) or real_run(s, f, o))
+    photo = disk_photo(300, 420, seed=10)
+    run(toy_backend, toy_manifest, photo)
+    run(toy_backend, toy_manifest, photo, aspect=False)
+    assert shapes == [(1, 3, 736, 1024), (1, 3, 1024, 1024)]

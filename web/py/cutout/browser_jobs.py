@@ -29,7 +29,8 @@ def configure(manifest_json: str, allow_stand_in: bool = False) -> list[str]:
 
 def _options(opts) -> Options:
     o = opts.to_py() if hasattr(opts, "to_py") else dict(opts)
-    fields = {"output": o.get("output", "cutout"), "refine": bool(o.get("refine", True)), "model": o["model"]}
+    fields = {"output": o.get("output", "cutout"), "refine": bool(o.get("refine", True)), "model": o["model"],
+              "tta": bool(o.get("best", False))}
     if o.get("maxPixels"):
         fields["max_pixels"] = int(o["maxPixels"])
     if o.get("tile"):

@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from .errors import CutoutError
-from .graphs_meta import BOUNDS_CELL, COEF_CHANNELS
+from .graphs_meta import BOUNDS_CELL, COEF_CHANNELS, MODEL_MULTIPLE, MODEL_SIZE
 from .manifest import Manifest
-from .tiling import classify, coef_window, plan_tiles, working_size
+from .tiling import classify, coef_window, model_size, plan_tiles, working_size
 
 MAX_PIXELS = 64_000_000  # 8000 x 8000; a 100-megapixel photo is refused up front
 MIN_SIDE = 8
+PLAIN_SHIFT, TTA_SHIFT = 0.85, 0.6
 
 
 @dataclass
@@ -34,9 +35,21 @@ class Options:
     tile: int = 512
     max_pixels: int = MAX_PIXELS
     work_size: int = 1024         # long side of the refinement stage
+    aspect: bool = True           # ISNet sees the photo's aspect ratio (fewer pixels, no squashing);
+                                  # False: a 1024x1024 square, as IMG.LY ships it (benchmark baseline)
+    tta: bool = False             # flip test-time augmentation: a second ISNet pass on the mirrored
+                                  # photo, masks averaged; ~2x model time, better edges (BENCHMARKS.md)
     gf_eps: float = 1e-3          # guided filter regularisation, on mask logits (radius: graphs_meta.GF_RADIUS)
-    logit_shift: float = 0.85     # added to the refined logits: ISNet under-covers the subject's rim
+    logit_shift: float | None = None  # added to the refined logits: ISNet under-covers the subject's rim;
+                                      # None: the value measured best for the mode (shift() below)
     fg_radii: tuple = (1 / 12, 1 / 170)  # blur-fusion passes, fractions of the long side
+
+    def shift(self) -> float:
+        # The averaged flip-TTA mask already reaches further out at the rim, so
+        # it needs a smaller push (python -m bench quality, both sets).
+        if self.logit_shift is not None:
+            return self.logit_shift
+        return TTA_SHIFT if self.tta else PLAIN_SHIFT
 
     def check(self) -> None:
         if self.output not in ("cutout", "mask"):
@@ -82,10 +95,12 @@ def cutout(backend, manifest: Manifest, rgba, options: Options | None = None,
     work = working_size(*full, options.work_size)
 
     run.stage("prepare", 0.0)
-    pre = run.graph("graph-pre", {"rgba": rgba, "guide_size": backend.constant(work, [2], "int64")}, ["x", "guide"])
+    isnet = model_size(*full, MODEL_SIZE, MODEL_MULTIPLE, options.aspect)
+    feeds = {"rgba": rgba, "guide_size": backend.constant(work, [2], "int64"),
+             "model_size": backend.constant(isnet, [2], "int64")}
+    pre = run.graph("graph-pre", feeds, ["x", "guide"])
     run.stage("model", 0.1)
-    mask = run.graph(options.model, {"input": pre["x"]}, ["output"])["output"]
-    backend.release(pre["x"])
+    mask = _segment(run, options, pre["x"])
     run.stage("refine", 0.6)
     coef = _coefficients(run, options, pre["guide"], mask, work)
     backend.release(pre["guide"])
@@ -96,6 +111,23 @@ def cutout(backend, manifest: Manifest, rgba, options: Options | None = None,
     return out
 
 
+def _segment(run: "_Runner", options: Options, x):
+    """ISNet's mask at its input size; with options.tta, averaged with the mirrored pass."""
+    b = run.backend
+    mask = run.graph(options.model, {"input": x}, ["output"])["output"]
+    if options.tta:
+        mirrored_x = run.graph("graph-flip", {"x": x}, ["y"])["y"]
+        b.release(x)
+        mirrored = run.graph(options.model, {"input": mirrored_x}, ["output"])["output"]
+        b.release(mirrored_x)
+        merged = run.graph("graph-flip-mean", {"mask": mask, "mirrored": mirrored}, ["mean"])["mean"]
+        for t in (mask, mirrored):
+            b.release(t)
+        return merged
+    b.release(x)
+    return mask
+
+
 def _coefficients(run: "_Runner", options: Options, guide, mask, work) -> dict:
     if not options.refine:
         return run.graph("graph-plain", {"guide": guide, "mask": mask}, ["coef", "bounds"])
@@ -104,7 +136,7 @@ def _coefficients(run: "_Runner", options: Options, guide, mask, work) -> dict:
     b = run.backend
     feeds = {"guide": guide, "mask": mask, "radii": b.constant(radii, [2], "int64"),
              "eps": b.constant([options.gf_eps], [1], "float32"),
-             "shift": b.constant([options.logit_shift], [1], "float32")}
+             "shift": b.constant([options.shift()], [1], "float32")}
     return run.graph("graph-refine", feeds, ["coef", "bounds"])
 
 

@@ -37,6 +37,19 @@ def working_size(height: int, width: int, limit: int) -> tuple[int, int]:
     return max(1, round(height * scale)), max(1, round(width * scale))
 
 
+def model_size(height: int, width: int, long_side: int, multiple: int, keep_aspect: bool = True) -> tuple[int, int]:
+    """ISNet's input size: the long side at `long_side`, the short side scaled
+    alike and rounded to a multiple of `multiple` (never below it). Without
+    keep_aspect: the square that IMG.LY and rembg squash every photo into."""
+    if not keep_aspect:
+        return long_side, long_side
+    scale = long_side / max(height, width)
+
+    def side(n: int) -> int:
+        return min(long_side, max(multiple, round(n * scale / multiple) * multiple))
+    return side(height), side(width)
+
+
 def plan_tiles(height: int, width: int, size: int) -> list[Tile]:
     return [Tile(y, x, min(size, height - y), min(size, width - x))
             for y in range(0, height, size) for x in range(0, width, size)]

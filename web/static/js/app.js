@@ -65,7 +65,7 @@ async function startEngine() {
 }
 
 function jobOptions() {
-  const options = { refine: $("refine").checked };
+  const options = { refine: $("refine").checked, best: $("best").checked };
   const maxMp = Number(params.get("max_mp"));
   if (maxMp > 0) options.maxPixels = Math.round(maxMp * 1e6);
   const model = params.get("model");

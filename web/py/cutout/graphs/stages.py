@@ -5,6 +5,8 @@ refine   guide + ISNet mask -> packed coefficient map + tile bounds
 plain    guide + ISNet mask -> same packing, no refinement (mask upsampled only)
 compose  one full-resolution tile: uint8 RGBA + coefficients -> uint8 RGBA
 mask     one full-resolution tile: uint8 RGBA + coefficients -> uint8 alpha
+flip     NCHW tensor mirrored left-right (the second pass of flip test-time augmentation)
+flip_mean  mean of a mask and the mirror image of the mask of the mirrored input
 
 Coefficient map channels (NCHW, edge-padded by 1 pixel so bilinear sampling
 never leaves it): 0-2 guided-filter A, 3 guided-filter b, 4-6 foreground
@@ -17,7 +19,7 @@ and a logit shift corrects ISNet's tendency to under-cover the subject's rim.
 from __future__ import annotations
 
 from .builder import Graph
-from ..graphs_meta import BOUNDS_CELL, COEF_CHANNELS, GF_RADIUS, LOGIT_CLIP, MODEL_SIZE
+from ..graphs_meta import BOUNDS_CELL, COEF_CHANNELS, GF_RADIUS, LOGIT_CLIP
 from .filters import bilinear_matrix, blur_fusion_step, composite_residual, guided_filter_coefficients
 
 
@@ -25,14 +27,14 @@ def pre() -> object:
     g = Graph("pre")
     rgba = g.input("rgba", "uint8", ["H", "W", 4])
     size = g.input("guide_size", "int64", [2])
+    model_size = g.input("model_size", "int64", [2])  # ISNet's input (h, w): tiling.model_size
     # antialiased resize straight on uint8 HWC: the full-res photo is read once
     small = g.op("Resize", rgba, "", "", size, mode="linear", antialias=1, axes=[0, 1])
     chw = g.op("Transpose", g.op("Cast", small, to=1), perm=[2, 0, 1])
     rgb = g.slice(chw, [0], [3], [0])
     guide = g.mul(g.op("Unsqueeze", rgb, g.const([0], "int64")), g.const(1 / 255))
-    sq = g.const([1, 3, MODEL_SIZE, MODEL_SIZE], "int64")
-    x = g.op("Resize", guide, "", "", sq, mode="linear", antialias=1)
-    g.output(g.sub(x, g.const(0.5)), "x", "float32", [1, 3, MODEL_SIZE, MODEL_SIZE])
+    x = g.op("Resize", guide, "", "", model_size, mode="linear", antialias=1, axes=[2, 3])
+    g.output(g.sub(x, g.const(0.5)), "x", "float32", [1, 3, "mh", "mw"])
     g.output(guide, "guide", "float32", [1, 3, "h", "w"])
     return g.model()
 
@@ -71,7 +73,7 @@ def _alpha_bounds(g: Graph, big_a: str, big_b: str):
 def refine() -> object:
     g = Graph("refine")
     guide = g.input("guide", "float32", [1, 3, "h", "w"])
-    mask = g.input("mask", "float32", [1, 1, MODEL_SIZE, MODEL_SIZE])
+    mask = g.input("mask", "float32", [1, 1, "mh", "mw"])
     radii = g.input("radii", "int64", [2])  # blur fusion: wide pass, fine pass
     eps = g.input("eps", "float32", [1])
     shift = g.input("shift", "float32", [1])  # added to the refined logits
@@ -92,7 +94,7 @@ def plain() -> object:
     """No refinement: alpha is the ISNet mask resized, colours are the photo's."""
     g = Graph("plain")
     guide = g.input("guide", "float32", [1, 3, "h", "w"])
-    mask = g.input("mask", "float32", [1, 1, MODEL_SIZE, MODEL_SIZE])
+    mask = g.input("mask", "float32", [1, 1, "mh", "mw"])
     p = _mask_at_guide_size(g, guide, mask)
     zeros3 = g.mul(guide, g.const(0.0))
     # alpha = sigmoid(b): b = logit(p), exact where p rounds away from 0 and 1
@@ -149,4 +151,27 @@ def mask() -> object:
     return g.model()
 
 
-ALL = {"pre": pre, "refine": refine, "plain": plain, "compose": compose, "mask": mask}
+def _mirror(g: Graph, x: str) -> str:
+    big = 2**62  # Slice clamps: from the last column down to before the first, step -1
+    return g.op("Slice", x, g.const([-1], "int64"), g.const([-big], "int64"), g.const([3], "int64"),
+                g.const([-1], "int64"))
+
+
+def flip() -> object:
+    g = Graph("flip")
+    x = g.input("x", "float32", [1, "c", "h", "w"])
+    g.output(_mirror(g, x), "y", "float32", [1, "c", "h", "w"])
+    return g.model()
+
+
+def flip_mean() -> object:
+    g = Graph("flip_mean")
+    mask = g.input("mask", "float32", [1, 1, "mh", "mw"])
+    mirrored = g.input("mirrored", "float32", [1, 1, "mh", "mw"])  # the mask of the mirrored input
+    mean = g.mul(g.add(mask, _mirror(g, mirrored)), g.const(0.5))
+    g.output(mean, "mean", "float32", [1, 1, "mh", "mw"])
+    return g.model()
+
+
+ALL = {"pre": pre, "refine": refine, "plain": plain, "compose": compose, "mask": mask,
+       "flip": flip, "flip-mean": flip_mean}

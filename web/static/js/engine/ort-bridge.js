@@ -15,7 +15,7 @@ export function coded(code, detail) {
 const OOM = /out of memory|allocation failed|Array buffer allocation|Cannot allocate|std::bad_alloc|OrtRun\(\).*ERROR_CODE: 6|GPUOutOfMemory/i;
 const UNSUPPORTED_ON_GPU = /NOT implemented|not supported|Unsupported/i;
 // outputs that feed straight into another WebGPU session stay on the GPU
-const GPU_CHAINED = new Set(["graph-pre"]);
+const GPU_CHAINED = new Set(["graph-pre", "graph-flip"]);
 
 export class OrtBridge {
   constructor({ ort, store, modelsBase, backend, fault = "", standIn = false }) {
@@ -62,7 +62,10 @@ export class OrtBridge {
 
   /** Run; feeds as parallel arrays; returns the outputs in `outputs` order. */
   async run(handle, names, tensors, outputs) {
-    if (handle.role === "test") return [standInMask(this.ort)];
+    if (handle.role === "test") {
+      const [, , height, width] = tensors[0].dims; // the model's output matches its input's size
+      return [standInMask(this.ort, height, width)];
+    }
     if (handle.ep === "webgpu" && this.fault === "webgpu-run") throw coded("backend_unavailable", "simulated WebGPU failure while running");
     const feeds = {};
     for (let i = 0; i < names.length; i++) feeds[names[i]] = await this.#placed(handle, tensors[i]);

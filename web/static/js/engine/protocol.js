@@ -79,6 +79,7 @@ export function checkRequest(msg) {
 function checkJobOptions(o) {
   if (o.output !== undefined && !OUTPUTS.has(o.output)) return "output must be cutout or mask";
   if (o.refine !== undefined && typeof o.refine !== "boolean") return "refine must be true or false";
+  if (o.best !== undefined && typeof o.best !== "boolean") return "best must be true or false";
   if (o.maxPixels !== undefined && !(Number.isFinite(o.maxPixels) && o.maxPixels > 0)) return "maxPixels must be positive";
   if (o.model !== undefined && !/^[a-z0-9-]{1,40}$/.test(o.model)) return "model must be a manifest name";
   return "";
