@@ -4,7 +4,7 @@
 // worker serves this page from its cache) it shows the last synced state and
 // disables everything that needs the server, until the connection is back.
 
-import { ApiError, api, cachedSync, sync } from "./api.js";
+import { ApiError, api, cachedSync, reconnector, sync } from "./api.js";
 
 const $ = (id) => document.getElementById(id);
 const BLOCKER_TEXT = {
@@ -202,6 +202,12 @@ async function syncOrOffline() {
 async function refresh() {
   const { state, offline } = await syncOrOffline();
   const signedIn = !!(state && state.signed_in);
+  if (offline) {
+    reconnect.offline();
+  } else {
+    reconnect.online();
+    if (!$("offline").hidden) $("error").hidden = true; // back online: it most likely said "could not reach the server"
+  }
   showNetwork(offline, state);
   $("signed-in").hidden = !signedIn;
   $("signed-out").hidden = signedIn;
@@ -293,10 +299,6 @@ function start() {
   return Promise.all([texts, refresh()]).catch(fail);
 }
 
+const reconnect = reconnector(start);
 window.addEventListener("offline", () => showNetwork(true, cachedSync()));
-window.addEventListener("online", () => {
-  $("error").hidden = true; // most likely "could not reach the server"
-  showNetwork(false);
-  start();
-});
 start();

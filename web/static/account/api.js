@@ -83,6 +83,28 @@ export async function sync() {
   }
 }
 
+/** Calls `again` when the server may be reachable again: at once on the browser's
+ * "online" event, and, after a failed sync, after 5, 10, 20 then every 30 seconds.
+ * navigator.onLine only knows the device's own link: a server that was down, a
+ * captive portal or an emulated network come back without an "online" event.
+ * Callers report each sync's outcome with offline() / online(). */
+export function reconnector(again) {
+  let timer = null;
+  let tries = 0;
+  const run = () => { clearTimeout(timer); timer = null; again(); };
+  window.addEventListener("online", () => { tries = 0; run(); });
+  return {
+    offline() {
+      if (timer === null) timer = setTimeout(run, Math.min(5000 * 2 ** tries++, 30000));
+    },
+    online() {
+      clearTimeout(timer);
+      timer = null;
+      tries = 0;
+    },
+  };
+}
+
 /** SHA-256 of the image bytes, hex: the only thing about an image the server sees. */
 export async function fingerprint(bytes) {
   const digest = await crypto.subtle.digest("SHA-256", bytes);

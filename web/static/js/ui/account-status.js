@@ -5,7 +5,7 @@
 // asks the server. Tests read #account[data-state]: signed-out | signed-in |
 // offline | unknown.
 
-import { ApiError, CREDITS_CHANGED, SYNC_CACHE, cachedSync, sync } from "../../account/api.js";
+import { ApiError, CREDITS_CHANGED, SYNC_CACHE, cachedSync, reconnector, sync } from "../../account/api.js";
 
 const NEEDS_CONNECTION = "Account features need a connection.";
 
@@ -55,7 +55,7 @@ export class AccountStatus {
     this.offline = !navigator.onLine;
     this.requests = 0; // only the latest answer is shown
     this.show(cachedSync());
-    window.addEventListener("online", () => this.refresh());
+    this.reconnect = reconnector(() => this.refresh());
     window.addEventListener("offline", () => { this.offline = true; this.show(cachedSync()); });
     window.addEventListener(CREDITS_CHANGED, () => this.refresh());
     // The account page (maybe in another tab) syncs too: show what it learned.
@@ -79,13 +79,16 @@ export class AccountStatus {
       const { state, offline } = await sync();
       if (request !== this.requests) return;
       this.offline = offline;
+      if (offline) this.reconnect.offline();
+      else this.reconnect.online();
       this.show(state);
     } catch (err) {
       if (request !== this.requests) return;
       // An error answer means the server is there (so the cached balance may be
       // wrong: show none); anything else means offline with nothing cached.
       this.offline = !(err instanceof ApiError);
-      if (!this.offline) console.warn("account status unavailable", err);
+      if (this.offline) this.reconnect.offline();
+      else console.warn("account status unavailable", err);
       this.show(null);
     }
   }
