@@ -20,32 +20,40 @@ const GPU_CHAINED = new Set(["graph-pre", "graph-flip"]);
 export class OrtBridge {
   constructor({ ort, store, modelsBase, backend, fault = "", standIn = false }) {
     Object.assign(this, { ort, store, modelsBase, backend, fault, standIn });
-    this.sessions = new Map(); // `${ep}:${name}` -> handle
+    this.sessions = new Map(); // `${ep}:${name}` -> Promise of a handle
     this.timings = { fetch: 0, session: 0 };
     this.cpuFallbacks = []; // graphs that WebGPU could not run, moved to WASM
   }
 
   get ep() { return this.backend.name; }
 
-  /** Session handle for a manifest asset (cached per execution provider). */
-  async createSession(name, file, sha256, bytes, role) {
+  /** Session handle for a manifest asset, cached per execution provider. Callers
+   * asking while it is being created share that one creation (the worker starts
+   * the model's session while Pyodide boots); a failed creation is forgotten. */
+  createSession(name, file, sha256, bytes, role) {
     const key = `${this.ep}:${name}`;
-    if (this.sessions.has(key)) return this.sessions.get(key);
+    if (!this.sessions.has(key)) {
+      const pending = this.#open(name, file, role);
+      this.sessions.set(key, pending);
+      pending.catch(() => { if (this.sessions.get(key) === pending) this.sessions.delete(key); });
+    }
+    return this.sessions.get(key);
+  }
+
+  async #open(name, file, role) {
     if (role === "test") {
       if (!this.standIn) throw coded("model_missing", `${name} is a test stand-in, enabled only with ?test=1`);
-      const handle = { name, ep: this.ep, role, session: null };
-      this.sessions.set(key, handle);
-      return handle;
+      return { name, ep: this.ep, role, session: null };
     }
+    const ep = this.ep;
     const url = new URL(file, this.modelsBase).href;
     let started = performance.now();
     const data = await this.store.bytes(url, (done, total) => this.onDownload && this.onDownload(name, done, total));
     this.timings.fetch += performance.now() - started;
     started = performance.now();
-    const handle = { name, ep: this.ep, role, session: await this.#create(name, data, role, this.ep) };
-    handle.data = this.ep === "webgpu" ? data : null; // kept to re-create on WASM if WebGPU cannot run it
+    const handle = { name, ep, role, session: await this.#create(name, data, role, ep) };
+    handle.data = ep === "webgpu" ? data : null; // kept to re-create on WASM if WebGPU cannot run it
     this.timings.session += performance.now() - started;
-    this.sessions.set(key, handle);
     return handle;
   }
 
@@ -125,8 +133,12 @@ export class OrtBridge {
 
   /** Drop every session (used before retrying a job on another backend). */
   async releaseSessions() {
-    for (const h of this.sessions.values()) if (h.session) await h.session.release().catch(() => {});
+    const pending = [...this.sessions.values()];
     this.sessions.clear();
+    for (const p of pending) {
+      const h = await p.catch(() => null);
+      if (h && h.session) await h.session.release().catch(() => {});
+    }
   }
 }
 

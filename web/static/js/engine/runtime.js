@@ -1,5 +1,5 @@
 // Boots the runtime inside the worker: asset manifest -> verified fetch ->
-// onnxruntime-web -> Pyodide + msgspec + the engine package -> engine config.
+// onnxruntime-web -> engine manifest -> Pyodide + msgspec + the engine package.
 
 import { AssetStore } from "./assets.js";
 import { ortBundle } from "./backends.js";
@@ -30,19 +30,25 @@ export async function loadOrt(store, backend) {
   return ort;
 }
 
-export async function loadPython(store, allowStandIn) {
+/** The engine's manifest (models/manifest.json): its text, assets and folder URL. */
+export async function loadEngineManifest(store) {
+  const url = store.find(/\/models\/manifest\.json$/);
+  if (!url) throw new Error("[model_missing] the engine manifest is not in the asset manifest");
+  const text = new TextDecoder().decode(await store.bytes(url));
+  return { text, assets: JSON.parse(text).assets, base: new URL("./", url).href };
+}
+
+export async function loadPython(store, engineManifest, allowStandIn) {
   const pyodideUrl = store.find(/\/vendor\/pyodide\/pyodide\.mjs$/);
   const wheel = store.find(/\/vendor\/wheels\/msgspec-[^/]+\.whl$/);
   const engineZip = store.find(/\/py\/engine\.[0-9a-f]+\.zip$/);
-  const engineManifest = store.find(/\/models\/manifest\.json$/);
-  if (!pyodideUrl || !engineZip || !engineManifest) throw new Error("[model_missing] the engine is not in the asset manifest");
+  if (!pyodideUrl || !engineZip) throw new Error("[model_missing] the engine is not in the asset manifest");
   const { loadPyodide } = await import(pyodideUrl);
   const py = await loadPyodide({ indexURL: new URL("./", pyodideUrl).href, packageCacheDir: "/tmp", checkAPIVersion: true });
   if (wheel) await py.loadPackage(wheel, { messageCallback: () => {} });
   py.unpackArchive(await store.bytes(engineZip), "zip", { extractDir: SITE_PACKAGES });
   py.pyimport("sys").path.insert(0, SITE_PACKAGES);
   const jobs = py.pyimport("cutout.browser_jobs");
-  const manifestText = new TextDecoder().decode(await store.bytes(engineManifest));
-  jobs.configure(manifestText, allowStandIn);
-  return { py, jobs, modelsBase: new URL("./", engineManifest).href };
+  jobs.configure(engineManifest.text, allowStandIn);
+  return { py, jobs };
 }

@@ -6,7 +6,7 @@ import { KIND, PROTOCOL_VERSION, checkRequest, sentenceFor } from "./protocol.js
 import { chooseBackend, shouldFallBack, wasmBackend } from "./backends.js";
 import { decodeImage, encodeImage } from "./image-io.js";
 import { OrtBridge } from "./ort-bridge.js";
-import { loadOrt, loadPython, openAssets } from "./runtime.js";
+import { loadEngineManifest, loadOrt, loadPython, openAssets } from "./runtime.js";
 
 const MAX_PIXELS = 64_000_000;
 const engine = { ready: null, cancelled: new Set(), queue: Promise.resolve() };
@@ -27,20 +27,31 @@ async function boot(options, onProgress) {
   const backend = await chooseBackend(options.backend || "auto");
   const ort = await loadOrt(store, backend);
   const t1 = performance.now();
-  const { jobs, modelsBase } = await loadPython(store, !!options.test);
-  const bridge = new OrtBridge({ ort, store, modelsBase, backend, fault: options.fault || "", standIn: !!options.test });
+  const manifest = await loadEngineManifest(store);
+  const bridge = new OrtBridge({ ort, store, modelsBase: manifest.base, backend, fault: options.fault || "", standIn: !!options.test });
+  bridge.onDownload = (name, done, total) => onProgress({ stage: "download", fraction: done / total, bytes: total });
+  if (options.preload !== false) startModelSession(bridge, manifest, options.model || backend.model);
+  const { jobs } = await loadPython(store, manifest, !!options.test);
   store.prune().catch((e) => console.warn("cache prune failed", e));
-  const state = { store, ort, jobs, bridge, modelsBase, options, backend };
+  const state = { store, ort, jobs, bridge, options, backend };
   const t2 = performance.now();
-  if (options.preload !== false) await preload(state, options.model, onProgress);
+  if (options.preload !== false) await preload(state, options.model);
   state.timings = { ort: Math.round(t1 - t0), python: Math.round(t2 - t1), preload: Math.round(performance.now() - t2) };
   return state;
 }
 
+// The model's session takes seconds to create (and, on a first visit, its bytes
+// to download): start it while Pyodide boots. Python's preload below asks for it
+// again and shares this creation; if it failed, preload meets the error itself
+// (and falls back from WebGPU), so it is not reported twice.
+function startModelSession(bridge, manifest, name) {
+  const asset = manifest.assets.find((a) => a.name === name);
+  if (asset) bridge.createSession(asset.name, asset.file, asset.sha256, asset.bytes, asset.role).catch(() => {});
+}
+
 // Fetch, verify and create the sessions now, so the first image does not wait;
 // a WebGPU failure here moves the engine to WASM before any job starts.
-async function preload(state, model, onProgress) {
-  state.bridge.onDownload = (name, done, total) => onProgress({ stage: "download", fraction: done / total, bytes: total });
+async function preload(state, model) {
   let result = await callJobs(state.jobs.preload, state.bridge, model || state.bridge.backend.model);
   if (result.error && shouldFallBack(state.bridge.backend, result.error.code)) {
     console.warn("WebGPU failed while preloading; using WASM:", result.error.detail);
