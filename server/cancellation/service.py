@@ -47,6 +47,12 @@ BLOCKER_TEXT = {
 }
 
 
+def _blocked(when: str, found: list[str]) -> DomainError:
+    # The emailed-link page shows only the message, so it names every blocker too.
+    reasons = "; ".join(BLOCKER_TEXT[b] for b in found)
+    return DomainError("cancellation_blocked", f"The account cannot be cancelled {when}: {reasons}.", blockers=found)
+
+
 async def status(ctx: Context, user: Principal) -> CancellationStatus:
     async with ctx.db.read() as conn:
         found = await blockers(conn, ctx, user.user_id, forfeit=False)
@@ -64,11 +70,7 @@ async def request(ctx: Context, user: Principal, req: CancellationRequest) -> No
     async with ctx.db.write() as conn:
         found = await blockers(conn, ctx, user.user_id, req.forfeit_balance)
         if found:
-            raise DomainError(
-                "cancellation_blocked",
-                "The account cannot be cancelled yet: " + "; ".join(BLOCKER_TEXT[b] for b in found) + ".",
-                blockers=found,
-            )
+            raise _blocked("yet", found)
         balance = (await ledger.balance(conn, user.user_id, ctx.now())).total
         await conn.execute(
             "INSERT INTO cancellation_requests (user_id, requested_at, forfeit_acknowledged, forfeit_amount)"
@@ -81,17 +83,29 @@ async def request(ctx: Context, user: Principal, req: CancellationRequest) -> No
 
 async def confirm(ctx: Context, token: str) -> None:
     """Irreversible. Blockers are checked again: a purchase may have started
-    since the request. The balance was forfeited when the request was made."""
+    (or been paid) since the request, and only the balance the person agreed
+    to forfeit at request time may be forfeited now."""
     now = ctx.now()
     async with ctx.db.write() as conn:
         user_id = await consume_token(conn, ctx, token, "cancel")
-        found = await blockers(conn, ctx, user_id, forfeit=True)
+        balance = (await ledger.balance(conn, user_id, now)).total
+        found = await blockers(conn, ctx, user_id, forfeit=balance <= await _acknowledged_forfeit(conn, user_id))
         if found:
-            raise DomainError("cancellation_blocked", "The account cannot be cancelled now.", blockers=found)
+            raise _blocked("now", found)
         email = (await user_row(conn, user_id))["email"]
         await ledger.forfeit_all(conn, user_id, now)
         await erase(conn, ctx, user_id, email, now)
     await mails.send(ctx, email, *mails.cancellation_done(ctx))
+
+
+async def _acknowledged_forfeit(conn: aiosqlite.Connection, user_id: int) -> int:
+    """Credits the latest open request agreed to forfeit (0 if it had none)."""
+    async with conn.execute(
+        "SELECT forfeit_amount * forfeit_acknowledged FROM cancellation_requests"
+        " WHERE user_id = ? AND confirmed_at IS NULL ORDER BY id DESC LIMIT 1", (user_id,)
+    ) as cur:
+        row = await cur.fetchone()
+    return row[0] if row else 0
 
 
 async def erase(conn: aiosqlite.Connection, ctx: Context, user_id: int, email: str, now: int) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
+
 from tests.server.support import PASSWORD, Browser, activate, login, register, signed_up, spend
 
 
@@ -220,3 +222,18 @@ def test_login_is_rate_limited_per_client_address(client):
     statuses = [login(b, f"spray{i}@example.org", "guess guess").status_code for i in range(31)]
     assert statuses[:30] == [401] * 30
     assert statuses[30] == 429
+
+
+def test_a_third_party_login_links_to_an_account_without_schema_change(browser, settings):
+    """OIDC-ready: an identity is (provider, subject) owned by an account, so
+    linking Google/Apple later is a row, not a migration; one subject cannot
+    belong to two accounts."""
+    register(browser, "linked@example.org")
+    register(browser, "other@example.org")
+    with sqlite3.connect(settings.db_path) as db:
+        ids = [uid for (uid,) in db.execute("SELECT id FROM users ORDER BY id")]
+        link = "INSERT INTO identities (user_id, provider, subject, created_at) VALUES (?, 'google', 'sub-123', 0)"
+        db.execute(link, (ids[0],))
+        with pytest.raises(sqlite3.IntegrityError):
+            db.execute(link, (ids[1],))
+    assert login(browser, "linked@example.org").status_code == 200

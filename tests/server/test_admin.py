@@ -126,3 +126,15 @@ def test_operator_cli_publishes_an_agreement_version(client, settings, tmp_path)
 def test_operator_cli_refuses_restrict_without_reason(settings, client):
     result = cli(settings.db_path, "restrict", "someone@example.org")
     assert result.returncode == 2 and "--reason" in result.stderr
+
+
+def test_operator_cli_sweep_flags_unused_accounts_dormant(browser, inbox, settings):
+    """The scheduled command (cron/timer runs `sweep-dormant` daily) uses the
+    real clock, so the account's last use is set a year and more back."""
+    signed_up(browser, inbox, "cron@example.org")
+    with sqlite3.connect(settings.db_path) as db:
+        db.execute("UPDATE users SET last_active_at = 0")
+    swept = cli(settings.db_path, "sweep-dormant")
+    assert swept.returncode == 0 and "sweep_dormant: 1" in swept.stdout, swept.stderr
+    assert browser.get("/api/account").status_code == 401
+    assert login(browser, "cron@example.org").json()["code"] == "reverification_required"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from tests.server.support import PASSWORD, Browser, register, signed_up, spend
+from tests.server.support import PASSWORD, Browser, buy, register, signed_up, spend
 
 ALLOWED = {"password": PASSWORD, "forfeit_balance": True}
 
@@ -132,3 +132,19 @@ def test_blocker_arising_after_the_request_stops_confirmation(browser, inbox, cl
     refused = browser.post("/api/cancellation/confirm", json={"token": token})
     assert refused.status_code == 409 and refused.json()["blockers"] == ["checkout_pending"]
     assert browser.get("/api/account").status_code == 200
+
+
+def test_credits_bought_after_the_request_must_be_forfeited_again(browser, inbox, clock):
+    """The request acknowledged forfeiting 3 credits; a pack paid for since
+    then is not silently forfeited: confirmation asks for a new request."""
+    signed_up(browser, inbox, "later-buy@example.org")
+    old_enough(clock)
+    browser.post("/api/sessions", json={"email": "later-buy@example.org", "password": PASSWORD})
+    assert browser.post("/api/cancellation", json=ALLOWED).status_code == 202
+    token = inbox.token("later-buy@example.org", "confirm the cancellation", "/links/cancel")
+    buy(browser)
+    refused = browser.post("/api/cancellation/confirm", json={"token": token})
+    assert refused.status_code == 409 and refused.json()["blockers"] == ["balance_not_forfeited"]
+    assert browser.post("/api/cancellation", json=ALLOWED).status_code == 202
+    assert "13 credits will be forfeited" in inbox.wait_for("later-buy@example.org", "confirm the cancellation").body
+    assert browser.post("/api/cancellation/confirm", json={"token": token}).status_code == 200
