@@ -22,6 +22,8 @@ Session = Any
 class Backend(Protocol):
     #: what actually runs the graphs, e.g. "cpu", "wasm", "webgpu"
     name: str
+    #: side of the full-resolution compose tiles when Options.tile is None
+    tile: int
 
     def load(self, asset: Asset) -> Session:
         """Create (or return the cached) session for a model/graph asset.

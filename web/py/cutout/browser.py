@@ -40,6 +40,7 @@ class BrowserBackend:
     def __init__(self, bridge):
         self._bridge = bridge
         self.name = str(bridge.ep)
+        self.tile = 512  # every tile is a Python -> JS -> onnxruntime-web round trip: fewer, larger ones
 
     def _wait(self, value):
         try:

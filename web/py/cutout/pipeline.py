@@ -8,7 +8,8 @@ Only small numbers pass through Python; pixels stay in the backend.
 Memory bound for the full-resolution stage: the input and output images
 (4 bytes/pixel each) plus one tile's working set, about 130 bytes per tile
 pixel (10 float32 coefficient channels upsampled, colour and alpha planes):
-~35 MB for the default 512² tile, whatever the photo's size.
+~9 MB for the CPU backend's 256² tile, ~35 MB for the browser's 512²,
+whatever the photo's size.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ class Options:
     output: str = "cutout"        # "cutout": RGBA, straight alpha; "mask": alpha only
     refine: bool = True           # False: ISNet mask resized, photo colours kept
     model: str = "isnet-fp16"     # manifest name of the segmentation model
-    tile: int = 512
+    tile: int | None = None       # compose tile side; None: the backend's (Backend.tile)
     max_pixels: int = MAX_PIXELS
     work_size: int = 1024         # long side of the refinement stage
     aspect: bool = True           # ISNet sees the photo's aspect ratio (fewer pixels, no squashing);
@@ -56,7 +57,7 @@ class Options:
     def check(self) -> None:
         if self.output not in ("cutout", "mask"):
             raise CutoutError("bad_option", f"output must be 'cutout' or 'mask', not {self.output!r}")
-        if not 64 <= self.tile <= 8192:
+        if self.tile is not None and not 64 <= self.tile <= 8192:
             raise CutoutError("bad_option", "tile must be between 64 and 8192 pixels")
 
 
@@ -148,7 +149,7 @@ def _compose(run: "_Runner", options: Options, rgba, coef: dict, full, work):
     out = b.new_image(full[0], full[1], channels)
     bounds = b.to_list(coef["bounds"])
     grid = b.shape(coef["bounds"])[2:]
-    tiles = plan_tiles(full[0], full[1], options.tile)
+    tiles = plan_tiles(full[0], full[1], options.tile or b.tile)
     counts = run.stats.tiles
     fg_weight = b.constant([1.0 if options.refine else 0.0], [1], "float32")
     run.stage("compose", 0.7)
