@@ -21,6 +21,12 @@ class Sample:
     binary: bool
 
 
+def scaled_size(width: int, height: int, megapixels: float) -> tuple[int, int]:
+    """(width, height) scaled, aspect kept, to about `megapixels`."""
+    scale = (megapixels * 1e6 / (width * height)) ** 0.5
+    return round(width * scale), round(height * scale)
+
+
 def eval_sets() -> list[str]:
     if not EVAL.is_dir():
         return []

@@ -25,7 +25,7 @@ from cutout.backend_cpython import CPythonBackend
 from cutout.files import read_rgba
 from cutout.pipeline import Options, cutout
 
-from .data import eval_sets, samples
+from .data import eval_sets, samples, scaled_size
 from .engine import load_manifest
 from .metrics import metrics
 from .report import write_section
@@ -101,8 +101,7 @@ def upscaled(s, megapixels: float):
     mask nearest. No eval photo reaches 6 MP; this keeps the real content and
     matte while the 1024² mask has to be stretched ~3x over it, as on a camera photo."""
     img = Image.open(s.image).convert("RGBA")
-    scale = (megapixels * 1e6 / (img.width * img.height)) ** 0.5
-    size = (round(img.width * scale), round(img.height * scale))
+    size = scaled_size(img.width, img.height, megapixels)
     rgba = np.asarray(img.resize(size, Image.LANCZOS))
     gt = np.clip(np.asarray(Image.fromarray(s.gt.astype(np.float32), "F").resize(size, Image.BILINEAR)), 0, 1)
     scored = np.asarray(Image.fromarray(s.scored).resize(size, Image.NEAREST))

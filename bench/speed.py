@@ -31,7 +31,7 @@ from cutout.graphs_meta import MODEL_MULTIPLE, MODEL_SIZE
 from cutout.pipeline import Options, Stats, cutout
 from cutout.tiling import model_size
 
-from .data import EVAL
+from .data import EVAL, scaled_size
 from .engine import load_manifest
 from .report import write_section
 
@@ -40,8 +40,7 @@ SOURCE = EVAL / "alphamatting27" / "image" / "GT04.png"
 
 def upscaled(megapixels: float) -> np.ndarray:
     img = Image.open(SOURCE).convert("RGBA")
-    scale = (megapixels * 1e6 / (img.width * img.height)) ** 0.5
-    return np.asarray(img.resize((round(img.width * scale), round(img.height * scale)), Image.LANCZOS))
+    return np.asarray(img.resize(scaled_size(img.width, img.height, megapixels), Image.LANCZOS))
 
 
 def best_of(fn, repeat: int) -> tuple[float, list[float]]:
