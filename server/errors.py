@@ -36,6 +36,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "cancellation_blocked": 409,
     "checkout_not_pending": 409,
     "already_activated": 409,
+    "already_refunded": 409,
     "underage": 422,
     "weak_password": 422,
     "rate_limited": 429,

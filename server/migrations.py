@@ -1,8 +1,8 @@
 """Versioned schema migrations: append new (version, name, sql) entries, never
 edit an applied one. Times are integer Unix seconds (UTC).
 
-Append-only tables (ledger, spends, acceptances, admin_actions) refuse UPDATE
-and DELETE through triggers, so the rule holds even for operator SQL."""
+Append-only tables (ledger, spends, acceptances, admin_actions, refunds)
+refuse UPDATE and DELETE through triggers, so the rule holds even for operator SQL."""
 
 
 def _append_only(table: str) -> str:
@@ -171,6 +171,29 @@ CREATE TABLE cancellation_requests (
 """ + "".join(_append_only(t) for t in ("ledger", "spends", "acceptances", "admin_actions"))
 
 
+# A payment that arrives for a cancelled account adds no credits (nobody can
+# use them); it is owed back. 'due' is written by the webhook, 'refunded' by
+# an operator once the money went back. Append-only like the ledger: a row per
+# step, at most one of each per checkout, so a replay cannot add a second.
+REFUNDS = """
+CREATE TABLE refunds (
+    id INTEGER PRIMARY KEY,
+    checkout_id TEXT NOT NULL REFERENCES checkouts(id),
+    kind TEXT NOT NULL CHECK (kind IN ('due', 'refunded')),
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    provider TEXT NOT NULL,
+    amount_cents INTEGER NOT NULL,
+    currency TEXT NOT NULL,
+    event_id TEXT,
+    note TEXT NOT NULL DEFAULT '',
+    actor TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    UNIQUE (checkout_id, kind)
+);
+""" + _append_only("refunds")
+
+
 MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "initial", INITIAL),
+    (2, "refunds", REFUNDS),
 ]

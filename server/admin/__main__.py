@@ -18,6 +18,7 @@ from server.agreements import service as agreements
 from server.context import Context, build_context
 from server.credits.audit import audit
 from server.errors import DomainError
+from server.payments import refunds
 from server.settings import Settings
 
 
@@ -40,6 +41,10 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("expire-credits", help="write off expired credit lots")
     sub.add_parser("purge-email-blocks", help="drop email blocks past their 10 days")
     sub.add_parser("check-ledger", help="verify ledger consistency")
+    sub.add_parser("refunds-due", help="list payments for cancelled accounts awaiting a refund")
+    refunded = sub.add_parser("mark-refunded", help="record that a due refund was made at the provider")
+    refunded.add_argument("checkout_id")
+    refunded.add_argument("--note", required=True, help="e.g. the provider's refund reference")
     return p
 
 
@@ -60,6 +65,14 @@ async def run(ctx: Context, args: argparse.Namespace) -> str:
             effective = int((when if when.tzinfo else when.replace(tzinfo=timezone.utc)).timestamp())
         version = await agreements.publish(ctx, args.document, args.title, args.file.read_text(), effective)
         return f"published {version.document} version {version.version} sha256 {version.sha256} effective {version.effective_at}"
+    if command == "refunds_due":
+        due = await refunds.awaiting(ctx)
+        lines = [f"{r.checkout_id}  {r.amount}  {r.provider}  user {r.user_id}  event {r.event_id}  {r.recorded_at}"
+                 for r in due]
+        return "\n".join(lines) or "no refunds due"
+    if command == "mark_refunded":
+        await refunds.mark_refunded(ctx, args.checkout_id, args.note, "cli")
+        return f"{args.checkout_id} marked refunded"
     sweeps = {"sweep_dormant": service.sweep_dormant, "expire_credits": service.expire_credits,
               "purge_email_blocks": service.purge_email_blocks}
     if command in sweeps:

@@ -1,5 +1,6 @@
 """Checkouts and webhook events. A checkout is pending until the provider's
-webhook says it was paid or cancelled; only a paid one adds a credit lot."""
+webhook says it was paid or cancelled; only a paid one adds a credit lot, and
+only while its account exists (otherwise see refunds.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from server.auth import Principal
 from server.context import DAY, Context
 from server.credits.ledger import grant_lot
 from server.errors import DomainError
+from server.payments import refunds
 from server.payments.provider import PaymentProvider, TestProvider, WebhookEvent
 from server.security import new_token
 
@@ -87,6 +89,12 @@ async def _apply(conn: aiosqlite.Connection, ctx: Context, event: WebhookEvent, 
         return "ignored"
     if event.type == "checkout.completed":
         await conn.execute("UPDATE checkouts SET status = 'paid', updated_at = ? WHERE id = ?", (now, row["id"]))
+        if await _cancelled(conn, row["user_id"]):
+            # The money was taken, but credits on an erased account can never
+            # be used: owe it back. Still 2xx, or the provider retries forever.
+            log.warning("checkout %s paid after its account was cancelled: refund due", row["id"])
+            await refunds.record_due(conn, row, event.id, now)
+            return "refund_due"
         expires = now + ctx.settings.paid_credit_days * DAY
         await grant_lot(conn, row["user_id"], "purchase", row["credits"], now, expires, row["id"])
         return "processed"
@@ -94,3 +102,8 @@ async def _apply(conn: aiosqlite.Connection, ctx: Context, event: WebhookEvent, 
         await conn.execute("UPDATE checkouts SET status = 'cancelled', updated_at = ? WHERE id = ?", (now, row["id"]))
         return "processed"
     return "ignored"
+
+
+async def _cancelled(conn: aiosqlite.Connection, user_id: int) -> bool:
+    async with conn.execute("SELECT cancelled_at FROM users WHERE id = ?", (user_id,)) as cur:
+        return (await cur.fetchone())[0] is not None
