@@ -37,10 +37,11 @@ def coded_error(exc: BaseException) -> CutoutError:
 class BrowserBackend:
     """Backend protocol over onnxruntime-web (see cutout.backend.Backend)."""
 
+    tile = 512  # every tile is a Python -> JS -> onnxruntime-web round trip: fewer, larger ones
+
     def __init__(self, bridge):
         self._bridge = bridge
         self.name = str(bridge.ep)
-        self.tile = 512  # every tile is a Python -> JS -> onnxruntime-web round trip: fewer, larger ones
 
     def _wait(self, value):
         try:
