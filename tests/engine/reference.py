@@ -103,6 +103,17 @@ def window_counts(shape, r):
     return np.outer(ys, xs).astype(np.float64)
 
 
+def pack(big_a, big_b, fg, bg) -> np.ndarray:
+    """HWC coefficient map as the refine graph packs it (stages.py docstring)."""
+    return np.concatenate([big_a / 255, big_b[..., None], fg * 255, (fg - bg) * 255], -1)
+
+
+def unpack(coef: np.ndarray) -> np.ndarray:
+    """HWC packed map -> [A (3), b, F (3), B (3)] on the 0..1 scale."""
+    fg = coef[..., 4:7] / 255
+    return np.concatenate([coef[..., :3] * 255, coef[..., 3:4], fg, fg - coef[..., 7:10] / 255], -1)
+
+
 def compose(photo: np.ndarray, big_a, big_b, fg, bg) -> np.ndarray:
     """Full-resolution RGBA from working-resolution maps (bilinear upsampling)."""
     h, w = photo.shape[:2]

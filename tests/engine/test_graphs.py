@@ -87,7 +87,7 @@ def test_refine_foreground_matches_reference():
     big_a, big_b = ref.refine_alpha(guide.astype(np.float64), p, GF_RADIUS, 1e-3, 0.85, LOGIT_CLIP)
     alpha = ref.sigmoid((big_a * guide).sum(-1) + big_b)
     fg, bg = ref.blur_fusion(guide.astype(np.float64), alpha, [8, 2])
-    inner = coef[0, :, 1:-1, 1:-1].transpose(1, 2, 0)
+    inner = ref.unpack(coef[0, :, 1:-1, 1:-1].transpose(1, 2, 0))
     # the refined alpha itself (the coefficients' effect on the guide)
     got_alpha = ref.sigmoid((inner[..., :3] * guide).sum(-1) + inner[..., 3])
     assert np.abs(got_alpha - alpha).max() < 2e-3
@@ -114,13 +114,13 @@ def test_compose_matches_reference_on_whole_image():
     big_a = rng.normal(0, 0.3, (*work, 3))
     big_b = rng.random(work)
     fg, bg = rng.random((*work, 3)), rng.random((*work, 3))
-    coef = np.concatenate([big_a, big_b[..., None], fg, bg], -1).transpose(2, 0, 1)[None]
+    coef = ref.pack(big_a, big_b, fg, bg).transpose(2, 0, 1)[None]
     padded = np.pad(coef, ((0, 0), (0, 0), (1, 1), (1, 1)), mode="edge").astype(np.float32)
     from cutout.tiling import Tile, coef_window
     win = coef_window(Tile(0, 0, 150, 190), (150, 190), work)
     crop = padded[:, :, win.starts[0]:win.ends[0], win.starts[1]:win.ends[1]]
     (out,) = session(stages.compose()).run(["out"], {"rgba": photo, "coef": crop, "pos": np.array(win.pos, np.float32),
-                                                      "fg_weight": np.array([1.0], np.float32)})
+                                                      "keep_photo": np.array([0.0], np.float32)})
     expect = ref.compose(photo, big_a, big_b, fg, bg)
     diff = np.abs(out.astype(int) - expect.astype(int))
     assert diff.max() <= 1, diff.max()

@@ -11,7 +11,7 @@ Implementations: `cutout.backend_cpython.CPythonBackend` (onnxruntime) and
 
 from __future__ import annotations
 
-from typing import Any, Protocol, Sequence
+from typing import Any, Iterable, Iterator, Protocol, Sequence
 
 from .manifest import Asset
 
@@ -25,14 +25,22 @@ class Backend(Protocol):
     #: side of the full-resolution compose tiles when Options.tile is None
     tile: int
 
-    def load(self, asset: Asset) -> Session:
-        """Create (or return the cached) session for a model/graph asset.
+    def load(self, asset: Asset, tiles: bool = False) -> Session:
+        """Create (or return the cached) session for a model/graph asset;
+        `tiles`: the session will serve `run_tiles` (a backend may set it up
+        differently, e.g. single-threaded).
 
         Must verify the asset's sha256 and raise CutoutError("model_missing")
         or CutoutError("model_corrupt") as appropriate."""
 
     def run(self, session: Session, feeds: dict[str, Tensor], outputs: Sequence[str]) -> dict[str, Tensor]:
         """Run a session; returns the requested outputs by name."""
+
+    def run_tiles(self, session: Session, jobs: Iterable[tuple[Any, dict[str, Tensor]]],
+                  outputs: Sequence[str]) -> Iterator[tuple[Any, dict[str, Tensor]]]:
+        """Run a tile graph over many feeds, yielding (key, outputs) in job
+        order. A backend may run a few at once; `jobs` is pulled lazily, a few
+        ahead of the results, so memory stays bounded."""
 
     def constant(self, values: Sequence[float], shape: Sequence[int], dtype: str) -> Tensor:
         """A small tensor made from Python numbers ("float32" or "int64")."""

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Sequence
 
@@ -24,16 +26,21 @@ class CPythonBackend:
     def __init__(self, manifest: Manifest, threads: int | None = None):
         self.manifest = manifest
         self.threads = threads or min(os.cpu_count() or 1, 8)
-        self._sessions: dict[str, ort.InferenceSession] = {}
+        self._sessions: dict[tuple[str, bool], ort.InferenceSession] = {}
+        self._pool: ThreadPoolExecutor | None = None
 
-    def load(self, asset: Asset) -> ort.InferenceSession:
-        if asset.name not in self._sessions:
-            self._sessions[asset.name] = self._create(asset, read_verified(self.manifest, asset))
-        return self._sessions[asset.name]
+    def load(self, asset: Asset, tiles: bool = False) -> ort.InferenceSession:
+        key = (asset.name, tiles)
+        if key not in self._sessions:
+            self._sessions[key] = self._create(asset, read_verified(self.manifest, asset), tiles)
+        return self._sessions[key]
 
-    def _create(self, asset: Asset, data: bytes) -> ort.InferenceSession:
+    def _create(self, asset: Asset, data: bytes, tiles: bool) -> ort.InferenceSession:
         opts = ort.SessionOptions()
-        opts.intra_op_num_threads = self.threads
+        # A tile graph is ~40 small ops: a thread pool's wake-ups cost as much
+        # as the ops (2 threads ran a 256² tile no faster than 1), so tiles run
+        # single-threaded, one per core at once (run_tiles).
+        opts.intra_op_num_threads = 1 if tiles else self.threads
         opts.inter_op_num_threads = 1
         opts.log_severity_level = 3
         # Each session has its own thread pool, and by default its threads spin
@@ -53,6 +60,25 @@ class CPythonBackend:
         except MemoryError as exc:
             raise CutoutError("out_of_memory", str(exc)) from exc
         return dict(zip(outputs, values))
+
+    def run_tiles(self, session, jobs, outputs: Sequence[str]):
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="cutout-tile")
+        pending: deque = deque()
+        try:
+            for key, feeds in jobs:
+                pending.append((key, self._pool.submit(self.run, session, feeds, outputs)))
+                if len(pending) >= 2 * self.threads:
+                    key, future = pending.popleft()
+                    yield key, future.result()
+            while pending:
+                key, future = pending.popleft()
+                yield key, future.result()
+        finally:  # cancelled or failed: let the tiles in flight finish, drop their results
+            for _key, future in pending:
+                future.cancel()
+                if not future.cancelled():
+                    future.exception()
 
     def constant(self, values, shape, dtype):
         return np.asarray(values, dtype=dtype).reshape(shape)

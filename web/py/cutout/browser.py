@@ -49,13 +49,19 @@ class BrowserBackend:
         except JsException as exc:
             raise coded_error(exc) from None
 
-    def load(self, asset: Asset):
+    def load(self, asset: Asset, tiles: bool = False):
         return self._wait(self._bridge.createSession(asset.name, asset.file, asset.sha256, asset.bytes, asset.role))
 
     def run(self, session, feeds: dict, outputs: Sequence[str]) -> dict:
         names = list(feeds)
         values = self._wait(self._bridge.run(session, to_js(names), to_js([feeds[n] for n in names]), to_js(list(outputs))))
         return dict(zip(outputs, values))
+
+    def run_tiles(self, session, jobs, outputs: Sequence[str]):
+        # one at a time: onnxruntime-web queues runs anyway, and its threads
+        # already work inside each graph
+        for key, feeds in jobs:
+            yield key, self.run(session, feeds, outputs)
 
     def constant(self, values, shape, dtype):
         return self._bridge.constant(to_js([float(v) if dtype == "float32" else int(v) for v in values]),

@@ -6,10 +6,11 @@
 Only small numbers pass through Python; pixels stay in the backend.
 
 Memory bound for the full-resolution stage: the input and output images
-(4 bytes/pixel each) plus one tile's working set, about 130 bytes per tile
-pixel (10 float32 coefficient channels upsampled, colour and alpha planes):
-~9 MB for the CPU backend's 256² tile, ~35 MB for the browser's 512²,
-whatever the photo's size.
+(4 bytes/pixel each) plus the working sets of the tiles in flight, about 130
+bytes per tile pixel each (10 float32 coefficient channels upsampled, colour
+and alpha planes): the CPU backend keeps up to 2 per core of its 256² tiles
+in flight (~9 MB each), the browser one 512² tile (~35 MB), whatever the
+photo's size.
 """
 
 from __future__ import annotations
@@ -152,27 +153,32 @@ def _compose(run: "_Runner", options: Options, rgba, coef: dict, full, work):
     grid = b.shape(coef["bounds"])[2:]
     tiles = plan_tiles(full[0], full[1], options.tile or b.tile)
     counts = run.stats.tiles
-    fg_weight = b.constant([1.0 if options.refine else 0.0], [1], "float32")
+    keep_photo = b.constant([0.0 if options.refine else 1.0], [1], "float32")
     run.stage("compose", 0.7)
+
+    def jobs():
+        """Mixed tiles' feeds; settled tiles are written here and skipped."""
+        for i, tile in enumerate(tiles):
+            run.stage("compose", 0.7 + 0.3 * i / len(tiles), record=False)
+            kind = classify(tile, full, work, bounds, grid, BOUNDS_CELL)
+            counts[kind] = counts.get(kind, 0) + 1
+            if kind == "empty":
+                continue  # the output buffer starts transparent
+            pixels = b.crop(rgba, (tile.y, tile.x, 0), (tile.y + tile.h, tile.x + tile.w, 4))
+            if kind == "solid":
+                b.paste(out, pixels if channels == 4 else b.crop(pixels, (0, 0, 3), (tile.h, tile.w, 4)), tile.y, tile.x)
+                continue
+            win = coef_window(tile, full, work)
+            feeds = {"rgba": pixels, "pos": b.constant(win.pos, [4], "float32"),
+                     "coef": b.crop(coef["coef"], (0, 0, *win.starts), (1, COEF_CHANNELS, *win.ends))}
+            if channels == 4:
+                feeds["keep_photo"] = keep_photo
+            yield (tile, pixels, feeds["coef"]), feeds
+
     name = "graph-compose" if options.output == "cutout" else "graph-mask"
-    for i, tile in enumerate(tiles):
-        run.stage("compose", 0.7 + 0.3 * i / len(tiles), record=False)
-        kind = classify(tile, full, work, bounds, grid, BOUNDS_CELL)
-        counts[kind] = counts.get(kind, 0) + 1
-        if kind == "empty":
-            continue  # the output buffer starts transparent
-        pixels = b.crop(rgba, (tile.y, tile.x, 0), (tile.y + tile.h, tile.x + tile.w, 4))
-        if kind == "solid":
-            b.paste(out, pixels if channels == 4 else b.crop(pixels, (0, 0, 3), (tile.h, tile.w, 4)), tile.y, tile.x)
-            continue
-        win = coef_window(tile, full, work)
-        feeds = {"rgba": pixels, "pos": b.constant(win.pos, [4], "float32"),
-                 "coef": b.crop(coef["coef"], (0, 0, *win.starts), (1, COEF_CHANNELS, *win.ends))}
-        if channels == 4:
-            feeds["fg_weight"] = fg_weight
-        piece = run.graph(name, feeds, ["out"])["out"]
-        b.paste(out, piece, tile.y, tile.x)
-        for t in (piece, pixels, feeds["coef"]):
+    for (tile, pixels, coef_crop), result in run.tiles(name, jobs(), ["out"]):
+        b.paste(out, result["out"], tile.y, tile.x)
+        for t in (result["out"], pixels, coef_crop):
             b.release(t)
     run.stage("compose", 1.0)
     return out
@@ -198,10 +204,16 @@ class _Runner:
             self._progress(name, fraction)
 
     def graph(self, asset_name: str, feeds: dict, outputs: list[str]) -> dict:
+        return self.backend.run(self._load(asset_name, False), feeds, outputs)
+
+    def tiles(self, asset_name: str, jobs, outputs: list[str]):
+        return self.backend.run_tiles(self._load(asset_name, True), jobs, outputs)
+
+    def _load(self, asset_name: str, tiles: bool):
         started = time.perf_counter()
-        session = self.backend.load(self.manifest.get(asset_name))
+        session = self.backend.load(self.manifest.get(asset_name), tiles)
         loading = time.perf_counter() - started
         if loading > 1e-3:  # first use: session creation is its own stage
             self.stats.timings["load"] = self.stats.timings.get("load", 0.0) + loading
             self._since += loading
-        return self.backend.run(session, feeds, outputs)
+        return session

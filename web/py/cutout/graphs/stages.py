@@ -9,8 +9,12 @@ flip     NCHW tensor mirrored left-right (the second pass of flip test-time augm
 flip_mean  mean of a mask and the mirror image of the mask of the mirrored input
 
 Coefficient map channels (NCHW, edge-padded by 1 pixel so bilinear sampling
-never leaves it): 0-2 guided-filter A, 3 guided-filter b, 4-6 foreground
-colour, 7-9 background colour. Full-resolution alpha = sigmoid(sum_c A_c*I_c + b):
+never leaves it), scaled for photo values 0..255 so the full-resolution graphs
+skip every rescale: 0-2 guided-filter A / 255, 3 guided-filter b, 4-6
+foreground colour F (0..255), 7-9 F - B (B: background colour). Bilinear
+upsampling is linear, so F - B upsampled is the difference of the upsampled
+maps: precomputing it saves full-resolution work. Full-resolution
+alpha = sigmoid(sum_c A_c*I_c + b):
 the guided filter works on the mask's logits (clipped to +-LOGIT_CLIP), so the
 refined edge follows the photo's edges while confident regions stay saturated,
 and a logit shift corrects ISNet's tendency to under-cover the subject's rim.
@@ -20,7 +24,7 @@ from __future__ import annotations
 
 from .builder import Graph
 from ..graphs_meta import BOUNDS_CELL, COEF_CHANNELS, GF_RADIUS, LOGIT_CLIP
-from .filters import bilinear_matrix, blur_fusion_step, composite_residual, guided_filter_coefficients
+from .filters import bilinear_matrix, blur_fusion_step, guided_filter_coefficients
 
 
 def pre() -> object:
@@ -86,7 +90,8 @@ def refine() -> object:
     for r in (r_wide, r_fine):
         fg, bg = blur_fusion_step(g, guide, fg, bg, alpha, r)
     lo, hi = _alpha_bounds(g, big_a, big_b)
-    _pack(g, [big_a, big_b, fg, bg], lo, hi)
+    fg255 = g.mul(fg, g.const(255.0))
+    _pack(g, [g.mul(big_a, g.const(1 / 255)), big_b, fg255, g.sub(fg255, g.mul(bg, g.const(255.0)))], lo, hi)
     return g.model()
 
 
@@ -105,7 +110,10 @@ def plain() -> object:
 
 
 def _tile_alpha(g: Graph):
-    """Shared front of the tile graphs: upsample coefficients, compute alpha."""
+    """Shared front of the tile graphs: upsample coefficients, compute alpha;
+    the last value returned upsamples the colour maps (the mask graph skips them).
+    Works on photo values 0..255 (the packing is scaled for them); the uint8
+    photo is transposed before its cast: a quarter of the bytes to move."""
     rgba = g.input("rgba", "uint8", ["h", "w", 4])
     coef = g.input("coef", "float32", [1, COEF_CHANNELS, "ch", "cw"])
     # where the tile's first pixel samples the crop, and the step per pixel (y0, x0, dy, dx)
@@ -115,38 +123,47 @@ def _tile_alpha(g: Graph):
     p = [g.op("Squeeze", g.slice(pos, [k], [k + 1], [0]), g.const([0], "int64")) for k in range(4)]
     rows = bilinear_matrix(g, dims[0], dims[2], p[0], p[2])
     cols = g.op("Transpose", bilinear_matrix(g, dims[1], dims[3], p[1], p[3]), perm=[1, 0])
-    up = g.op("MatMul", rows, g.op("MatMul", coef, cols))
-    chw = g.op("Unsqueeze", g.op("Transpose", g.op("Cast", rgba, to=1), perm=[2, 0, 1]), g.const([0], "int64"))
-    pix = g.mul(chw, g.const(1 / 255))
-    rgb, a_in = g.channels(pix, 0, 3), g.channels(pix, 3, 4)
-    big_a, big_b = g.channels(up, 0, 3), g.channels(up, 3, 4)
+    # split before upsampling (a split at full resolution copies every channel),
+    # and the photo while it is still uint8
+    groups = g.ops("Split", coef, g.const([3, 1, 3, 3], "int64"), n=4, axis=1)
+    big_a, big_b = (g.op("MatMul", rows, g.op("MatMul", part, cols)) for part in groups[:2])
+    chw = g.op("Unsqueeze", g.op("Transpose", rgba, perm=[2, 0, 1]), g.const([0], "int64"))
+    rgb, a_in = (g.op("Cast", part, to=1) for part in g.ops("Split", chw, g.const([3, 1], "int64"), n=2, axis=1))
     dot = g.op("ReduceSum", g.mul(big_a, rgb), g.const([1], "int64"), keepdims=1)
     alpha = g.op("Sigmoid", g.add(dot, big_b))
-    return up, rgb, alpha, g.mul(alpha, a_in)
+    colours = lambda: tuple(g.op("MatMul", rows, g.op("MatMul", part, cols)) for part in groups[2:])  # noqa: E731
+    return rgb, alpha, g.mul(alpha, a_in), colours
 
 
-def _to_uint8_hwc(g: Graph, nchw01: str) -> str:
-    scaled = g.op("Clip", g.add(g.mul(nchw01, g.const(255.0)), g.const(0.5)), g.const(0.0), g.const(255.4))
-    chw = g.op("Squeeze", scaled, g.const([0], "int64"))
-    return g.op("Cast", g.op("Transpose", chw, perm=[1, 2, 0]), to=2)
+def _to_uint8_hwc(g: Graph, nchw: str) -> str:
+    """Round values in 0..255 (clipped) to uint8 HWC; casts before transposing."""
+    rounded = g.op("Clip", g.add(nchw, g.const(0.5)), g.const(0.0), g.const(255.4))
+    small = g.op("Cast", g.op("Squeeze", rounded, g.const([0], "int64")), to=2)
+    return g.op("Transpose", small, perm=[1, 2, 0])
 
 
 def compose() -> object:
     g = Graph("compose")
-    up, rgb, alpha, a_out = _tile_alpha(g)
-    fg_weight = g.input("fg_weight", "float32", [1])  # 1: estimated colours, 0: the photo's
-    f_hat, b_hat = g.channels(up, 4, 7), g.channels(up, 7, 10)
-    fg = g.clip01(g.add(f_hat, g.mul(alpha, composite_residual(g, rgb, f_hat, b_hat, alpha))))
-    fg = g.add(rgb, g.mul(fg_weight, g.sub(fg, rgb)))
-    visible = g.op("Cast", g.op("Greater", a_out, g.const(0.5 / 255)), to=1)
-    out = g.op("Concat", g.mul(fg, visible), a_out, axis=1)
-    g.output(_to_uint8_hwc(g, out), "out", "uint8", ["h", "w", 4])
+    rgb, alpha, a_out, colours = _tile_alpha(g)
+    fg, diff = colours()  # upsampled F and F - B
+    # 0: estimated colours; 1: the photo's (refinement off: the colour weight
+    # below becomes 1 and F + (I - F) gives back I)
+    keep_photo = g.input("keep_photo", "float32", [1])
+    beta = g.op("Max", alpha, keep_photo)
+    # blur-fusion's last step: F + beta * (I - (beta F + (1 - beta) B)), with
+    # I - (beta F + (1 - beta) B) = I - F + (1 - beta)(F - B)
+    resid = g.add(g.sub(rgb, fg), g.mul(diff, g.sub(g.const(1.0), beta)))
+    colour = g.op("Clip", g.add(fg, g.mul(beta, resid)), g.const(0.0), g.const(255.0))
+    # fully transparent pixels get black, not leftover colour
+    visible = g.op("Greater", a_out, g.const(0.5))
+    colour = g.op("Where", visible, colour, g.const(0.0))
+    g.output(_to_uint8_hwc(g, g.op("Concat", colour, a_out, axis=1)), "out", "uint8", ["h", "w", 4])
     return g.model()
 
 
 def mask() -> object:
     g = Graph("mask")
-    _up, _rgb, _alpha, a_out = _tile_alpha(g)
+    _rgb, _alpha, a_out, _colours = _tile_alpha(g)
     g.output(_to_uint8_hwc(g, a_out), "out", "uint8", ["h", "w", 1])
     return g.model()
 
