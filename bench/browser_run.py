@@ -134,11 +134,15 @@ def app_job(page, photo: Path, keep: bool = False) -> dict:
     started = time.perf_counter()
     page.set_input_files("#file", str(photo))
     page.wait_for_selector("body[data-job=done], body[data-job=error]", state="attached", timeout=JOB_TIMEOUT_MS)
-    wall = (time.perf_counter() - started) * 1000
+    shown = (time.perf_counter() - started) * 1000
     if page.get_attribute("body", "data-job") != "done":
         raise RuntimeError(f"{photo.name}: {page.text_content('#error')}")
-    out = {**json.loads(page.get_attribute("body", "data-timings")), "wall": wall,
-           "since_page_load": (time.perf_counter() - page.bench_started) * 1000}
+    since_page_load = (time.perf_counter() - page.bench_started) * 1000
+    page.wait_for_selector("body[data-encoded]", state="attached", timeout=JOB_TIMEOUT_MS)
+    wall = (time.perf_counter() - started) * 1000
+    # shown: the cutout is on screen (drawn from raw pixels); wall: its PNG is ready too
+    out = {**json.loads(page.get_attribute("body", "data-timings")), "shown": shown, "wall": wall,
+           "encode": wall - shown, "since_page_load": since_page_load}
     if keep:
         with page.expect_download() as info:
             page.click("#save-png")

@@ -82,6 +82,7 @@ async function cutout(file) {
   status.busy("decode", 0.02);
   for (const b of Object.values(saveButtons)) b.disabled = true;
   document.body.dataset.job = "running";
+  delete document.body.dataset.encoded;
   try {
     const result = await state.client.cutout(file, jobOptions(), (p) => {
       if (job === state.jobs) status.busy(p.stage, overall(p.stage, p.fraction));
@@ -90,7 +91,9 @@ async function cutout(file) {
     state.result = result;
     showProblem($("hd-problem"), null);
     showPrice();
-    viewer.show(file, result.png, result.width, result.height);
+    await viewer.show(file, result);
+    if (job !== state.jobs) return;
+    result.png.then(() => { if (result === state.result) document.body.dataset.encoded = "png"; }, () => {}); // read by tests and bench/browser.py
     showBackend(result.backend);
     const secs = (result.timings.total / 1000).toFixed(1);
     status.idle(`Done in ${secs} s: ${result.width} × ${result.height} pixels.`, 1);

@@ -87,9 +87,10 @@ async function run(id, blob, options, fromHost) {
       status.busy(p.stage, fraction);
       send(TYPE.PROGRESS, { id, stage: p.stage, fraction });
     });
-    show(result.png);
+    const png = await result.png; // the host gets a PNG file: wait for it
+    show(png);
     status.idle(`Done: ${result.width} × ${result.height} pixels.`, 1);
-    const image = await result.png.arrayBuffer();
+    const image = await png.arrayBuffer();
     send(TYPE.DONE, { id, image, mime: "image/png", width: result.width, height: result.height, backend: result.backend.label,
       source: fromHost ? "host" : "person" }, [image]);
     document.body.dataset.job = "done";

@@ -19,6 +19,7 @@ export class EngineClient {
   constructor(bootOptions = {}) {
     this.bootOptions = bootOptions;
     this.pending = new Map(); // id -> {resolve, reject, onProgress}
+    this.encoding = new Map(); // id of a done job -> {resolve, reject} of its PNG
     this.seq = 0;
     this.onBootProgress = null; // (job:progress message) => void, while the engine starts
     this.restarts = 0;
@@ -43,20 +44,36 @@ export class EngineClient {
 
   #onMessage(msg) {
     if (!isReply(msg)) return;
+    if (msg.type === KIND.ENCODED) { this.#encoded(msg); return; }
     const p = this.pending.get(msg.id);
     if (!p) return;
     if (!isTerminal(msg)) { if (p.onProgress) p.onProgress(msg); return; }
     this.pending.delete(msg.id);
     if (msg.type === KIND.ERROR) p.reject(new EngineError(msg));
-    else p.resolve(msg);
+    else {
+      // the result's PNG: a promise, settled by the job:encoded that follows
+      if (msg.type === KIND.DONE) msg.png = new Promise((resolve, reject) => this.encoding.set(msg.id, { resolve, reject }));
+      if (msg.png) msg.png.catch(() => {}); // awaited by whoever needs the file
+      p.resolve(msg);
+    }
+  }
+
+  #encoded(msg) {
+    const e = this.encoding.get(msg.id);
+    if (!e) return;
+    this.encoding.delete(msg.id);
+    if (msg.png instanceof Blob) e.resolve(msg.png);
+    else e.reject(new EngineError(msg));
   }
 
   #failAll(error) {
-    for (const p of this.pending.values()) p.reject(new EngineError(error));
+    for (const p of [...this.pending.values(), ...this.encoding.values()]) p.reject(new EngineError(error));
     this.pending.clear();
+    this.encoding.clear();
   }
 
-  /** Start a job; returns {id, result: Promise<job:done message>}. */
+  /** Start a job; returns {id, result: Promise<job:done message>}; the message's
+   * `png` is a Promise<Blob>, settled once the worker has encoded the result. */
   start(file, options = {}, onProgress = null) {
     const result = this.ready.then(() => null, () => null).then(() => this.#send(KIND.START, { file, options }, onProgress));
     result.catch(() => {}); // the caller awaits `result`; avoid an unhandled-rejection report

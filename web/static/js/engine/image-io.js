@@ -51,10 +51,15 @@ export async function decodeImage(blob, maxPixels) {
 /** Encode HWC uint8 pixels (4 = RGBA, 1 = alpha) to a Blob. */
 export async function encodeImage(pixels, width, height, channels, type = "image/png", quality = 0.95) {
   if (type === "image/png") return encodePng(pixels, width, height, channels);
-  const rgba = channels === 4 ? pixels : alphaToGray(pixels);
   const canvas = new OffscreenCanvas(width, height);
-  canvas.getContext("2d").putImageData(new ImageData(new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, rgba.byteLength), width, height), 0, 0);
+  canvas.getContext("2d").putImageData(toImageData(pixels, width, height, channels), 0, 0);
   return canvas.convertToBlob({ type, quality });
+}
+
+/** HWC uint8 pixels (4 = RGBA, 1 = alpha, shown grey) -> ImageData for a canvas. */
+export function toImageData(pixels, width, height, channels) {
+  const rgba = channels === 4 ? pixels : alphaToGray(pixels);
+  return new ImageData(new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, rgba.byteLength), width, height);
 }
 
 /** Alpha plane -> opaque grey RGBA (mask images for codecs without grey). */

@@ -3,7 +3,9 @@
 // Every request carries `v` (protocol version), `type` and a caller-chosen `id`;
 // the worker answers each request with exactly one terminal reply carrying the
 // same id (`engine:ready`, `job:done` or `job:error`), and may send any number
-// of `job:progress` messages for it before that.
+// of `job:progress` messages for it before that. A `job:done` is followed by
+// exactly one `job:encoded` with the same id: the result is shown from its raw
+// pixels at once, and the PNG (seconds at 24 MP) is made after that.
 //
 //   page -> worker
 //     engine:boot   {options: BootOptions}            -> engine:ready | job:error
@@ -13,8 +15,9 @@
 //   worker -> page
 //     engine:ready  {backend: BackendInfo, timings}
 //     job:progress  {stage, fraction}
-//     job:done      {width, height, channels, pixels: ArrayBuffer, png: Blob,
+//     job:done      {width, height, channels, pixels: ArrayBuffer,
 //                    backend: BackendInfo, timings, tiles}
+//     job:encoded   {png: Blob, ms} | {code, sentence, detail}   (after job:done)
 //     job:error     {code, sentence, detail}
 
 export const PROTOCOL_VERSION = 1;
@@ -25,12 +28,13 @@ export const KIND = Object.freeze({
   START: "job:start",
   PROGRESS: "job:progress",
   DONE: "job:done",
+  ENCODED: "job:encoded",
   ERROR: "job:error",
   CANCEL: "job:cancel",
 });
 
 const REQUESTS = new Set([KIND.BOOT, KIND.START, KIND.CANCEL]);
-const REPLIES = new Set([KIND.READY, KIND.PROGRESS, KIND.DONE, KIND.ERROR]);
+const REPLIES = new Set([KIND.READY, KIND.PROGRESS, KIND.DONE, KIND.ENCODED, KIND.ERROR]);
 const OUTPUTS = new Set(["cutout", "mask"]);
 const BACKENDS = new Set(["auto", "webgpu", "wasm"]);
 
@@ -90,5 +94,5 @@ export function isReply(msg) {
 }
 
 export function isTerminal(msg) {
-  return msg.type !== KIND.PROGRESS;
+  return msg.type !== KIND.PROGRESS && msg.type !== KIND.ENCODED;
 }

@@ -119,16 +119,22 @@ async function handleStart(msg) {
   const before = { ...state.bridge.timings };
   const result = await runWithFallback(state, msg.id, image, options);
   if (result.error) throw Object.assign(new Error(result.error.detail), result.error);
-  const t2 = performance.now();
-  reply(KIND.PROGRESS, msg.id, { stage: "encode", fraction: 0 });
   const out = result.out;
   const [height, width, channels] = out.dims;
-  const png = await encodeImage(out.data, width, height, channels);
+  // the page gets a copy to show now; this one stays here for the PNG encoder
+  const pixels = out.data.slice().buffer;
   const timings = { decode: t1 - t0, ...result.timings, fetch: state.bridge.timings.fetch - before.fetch,
-    session: state.bridge.timings.session - before.session, encode: performance.now() - t2, total: performance.now() - t0 };
-  const pixels = out.data.buffer;
-  reply(KIND.DONE, msg.id, { width, height, channels, pixels, png, backend: backendInfo(state), timings,
+    session: state.bridge.timings.session - before.session, total: performance.now() - t0 };
+  reply(KIND.DONE, msg.id, { width, height, channels, pixels, backend: backendInfo(state), timings,
     tiles: result.tiles, cache: { ...state.store.stats } }, [pixels]);
+  const t2 = performance.now();
+  try {
+    const png = await encodeImage(out.data, width, height, channels);
+    reply(KIND.ENCODED, msg.id, { png, ms: performance.now() - t2 });
+  } catch (e) {
+    console.warn("PNG encoding failed", e);
+    reply(KIND.ENCODED, msg.id, errorFields(e));
+  }
 }
 
 self.onmessage = async (event) => {

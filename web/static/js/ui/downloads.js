@@ -6,7 +6,7 @@
 //   idempotency key kept with the result so a retry never charges twice, and keeps the
 //   signed grant with the result so downloading that result again costs nothing.
 
-import { alphaOf, encodeImage } from "../engine/image-io.js";
+import { alphaOf, encodeImage, toImageData } from "../engine/image-io.js";
 import { ApiError, ERROR_TEXT, spendForHdExport } from "../../account/api.js";
 
 export const PREVIEW_MAX = 1000;
@@ -42,7 +42,8 @@ export function previewSize(width, height) {
 async function previewBlob(result) {
   const size = previewSize(result.width, result.height);
   if (size.width === result.width && size.height === result.height) return result.png;
-  const bitmap = await createImageBitmap(result.png, {
+  const pixels = new Uint8Array(result.pixels);
+  const bitmap = await createImageBitmap(toImageData(pixels, result.width, result.height, result.channels), {
     resizeWidth: size.width, resizeHeight: size.height, resizeQuality: "high", premultiplyAlpha: "none",
   });
   const canvas = new OffscreenCanvas(size.width, size.height);
@@ -85,7 +86,7 @@ async function entitle(result, { confirm, show }) {
   if (!confirm(CONFIRM_TEXT)) return false;
   result.hdKey ||= crypto.randomUUID(); // one key per result: a retry returns the same grant
   try {
-    const bytes = new Uint8Array(await result.png.arrayBuffer());
+    const bytes = new Uint8Array(await (await result.png).arrayBuffer());
     result.hdGrant = await spendForHdExport(bytes, result.hdKey);
     show(null);
     return true;
@@ -96,7 +97,8 @@ async function entitle(result, { confirm, show }) {
 }
 
 /**
- * kind: "preview" | "png" | "webp" | "mask"; result: the job:done message; file: the input File.
+ * kind: "preview" | "png" | "webp" | "mask"; result: the job:done message (its `png` a
+ * Promise<Blob>, see engine/client.js); file: the input File.
  * ui: { confirm(text) -> bool, show(problem | null) }. Resolves to true when a file was saved.
  */
 export async function download(kind, result, file, ui) {

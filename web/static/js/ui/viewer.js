@@ -1,3 +1,5 @@
+import { toImageData } from "../engine/image-io.js";
+
 // Result viewer: original and cutout stacked, a before/after divider driven by
 // a range input, zoom (fit, in, out) with the viewer scrolling to pan.
 
@@ -17,12 +19,16 @@ export class Viewer {
     new ResizeObserver(() => this.#layout()).observe(el.viewer);
   }
 
-  /** Show a result: `original` and `cutout` are Blobs, size in pixels. */
-  show(original, cutout, width, height) {
+  /** Show a result: `original` is the photo's Blob, `cutout` the engine's
+   * {width, height, channels, pixels}: drawn from its raw pixels, so it shows
+   * before (and whether or not) a PNG is encoded. */
+  async show(original, cutout) {
+    const { width, height, channels } = cutout;
+    const bitmap = await createImageBitmap(toImageData(new Uint8Array(cutout.pixels), width, height, channels));
     this.clear();
-    this.urls = [URL.createObjectURL(original), URL.createObjectURL(cutout)];
+    this.urls = [URL.createObjectURL(original)];
     this.el.before.src = this.urls[0];
-    this.el.after.src = this.urls[1];
+    this.el.after.getContext("bitmaprenderer").transferFromImageBitmap(bitmap); // sizes the canvas, no copy
     this.size = { width, height };
     this.el.placeholder.hidden = true;
     this.el.canvas.hidden = false;
