@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from .builder import Graph
 from ..graphs_meta import BOUNDS_CELL, COEF_CHANNELS, GF_RADIUS, LOGIT_CLIP
-from .filters import bilinear_matrix, blur_fusion_step, guided_filter_coefficients
+from .filters import blur_fusion_step, guided_filter_coefficients, row_bands, upsample_rows
 
 
 def pre() -> object:
@@ -121,17 +121,22 @@ def _tile_alpha(g: Graph):
     dims = [g.op("Squeeze", g.slice(g.op("Shape", t), [k], [k + 1], [0]), g.const([0], "int64"))
             for t, k in ((rgba, 0), (rgba, 1), (coef, 2), (coef, 3))]
     p = [g.op("Squeeze", g.slice(pos, [k], [k + 1], [0]), g.const([0], "int64")) for k in range(4)]
-    rows = bilinear_matrix(g, dims[0], dims[2], p[0], p[2])
-    cols = g.op("Transpose", bilinear_matrix(g, dims[1], dims[3], p[1], p[3]), perm=[1, 0])
+    rows = row_bands(g, dims[2], dims[0], p[0], p[2])
+    cols = row_bands(g, dims[3], dims[1], p[1], p[3])
+    swap = lambda t: g.op("Transpose", t, perm=[0, 1, 3, 2])  # noqa: E731
+
+    def up(part):  # columns first, while the map is small (the column pass runs on it transposed)
+        return upsample_rows(g, swap(upsample_rows(g, swap(part), cols, dims[1])), rows, dims[0])
+
     # split before upsampling (a split at full resolution copies every channel),
     # and the photo while it is still uint8
     groups = g.ops("Split", coef, g.const([3, 1, 3, 3], "int64"), n=4, axis=1)
-    big_a, big_b = (g.op("MatMul", rows, g.op("MatMul", part, cols)) for part in groups[:2])
+    big_a, big_b = (up(part) for part in groups[:2])
     chw = g.op("Unsqueeze", g.op("Transpose", rgba, perm=[2, 0, 1]), g.const([0], "int64"))
     rgb, a_in = (g.op("Cast", part, to=1) for part in g.ops("Split", chw, g.const([3, 1], "int64"), n=2, axis=1))
     dot = g.op("ReduceSum", g.mul(big_a, rgb), g.const([1], "int64"), keepdims=1)
     alpha = g.op("Sigmoid", g.add(dot, big_b))
-    colours = lambda: tuple(g.op("MatMul", rows, g.op("MatMul", part, cols)) for part in groups[2:])  # noqa: E731
+    colours = lambda: tuple(up(part) for part in groups[2:])  # noqa: E731
     return rgb, alpha, g.mul(alpha, a_in), colours
 
 
