@@ -43,12 +43,14 @@ export async function loadPython(store, engineManifest, allowStandIn) {
   const wheel = store.find(/\/vendor\/wheels\/msgspec-[^/]+\.whl$/);
   const engineZip = store.find(/\/py\/engine\.[0-9a-f]+\.zip$/);
   if (!pyodideUrl || !engineZip) throw new Error("[model_missing] the engine is not in the asset manifest");
+  const t0 = performance.now();
   const { loadPyodide } = await import(pyodideUrl);
   const py = await loadPyodide({ indexURL: new URL("./", pyodideUrl).href, packageCacheDir: "/tmp", checkAPIVersion: true });
+  const t1 = performance.now();
   if (wheel) await py.loadPackage(wheel, { messageCallback: () => {} });
   py.unpackArchive(await store.bytes(engineZip), "zip", { extractDir: SITE_PACKAGES });
   py.pyimport("sys").path.insert(0, SITE_PACKAGES);
   const jobs = py.pyimport("cutout.browser_jobs");
   jobs.configure(engineManifest.text, allowStandIn);
-  return { py, jobs };
+  return { py, jobs, timings: { pyodide: Math.round(t1 - t0), engine: Math.round(performance.now() - t1) } };
 }

@@ -9,15 +9,20 @@ export function cropBlock(data, dims, starts, ends) {
   }
   const strides = new Array(rank).fill(1);
   for (let i = rank - 2; i >= 0; i--) strides[i] = strides[i + 1] * dims[i + 1];
-  const inner = shape[rank - 1];
+  // Copy contiguous runs as long as possible: trailing axes taken whole join the
+  // run (an RGBA tile is one run per row, not one per pixel: 4-byte copies made a
+  // 512² crop take 15-40 ms).
+  let axis = rank - 1;
+  while (axis > 0 && shape[axis] === dims[axis]) axis -= 1;
+  const inner = shape[axis] * strides[axis];
   const out = new data.constructor(shape.reduce((a, b) => a * b, 1));
-  const idx = new Array(rank - 1).fill(0);
+  const idx = new Array(axis).fill(0);
   const rows = out.length / Math.max(inner, 1);
   for (let r = 0; r < rows; r++) {
-    let src = starts[rank - 1];
-    for (let i = 0; i < rank - 1; i++) src += (starts[i] + idx[i]) * strides[i];
+    let src = starts[axis] * strides[axis];
+    for (let i = 0; i < axis; i++) src += (starts[i] + idx[i]) * strides[i];
     out.set(data.subarray(src, src + inner), r * inner);
-    for (let i = rank - 2; i >= 0; i--) { // odometer over the outer axes
+    for (let i = axis - 1; i >= 0; i--) { // odometer over the outer axes
       if (++idx[i] < shape[i]) break;
       idx[i] = 0;
     }

@@ -31,12 +31,12 @@ async function boot(options, onProgress) {
   const bridge = new OrtBridge({ ort, store, modelsBase: manifest.base, backend, fault: options.fault || "", standIn: !!options.test });
   bridge.onDownload = (name, done, total) => onProgress({ stage: "download", fraction: done / total, bytes: total });
   if (options.preload !== false) startModelSession(bridge, manifest, options.model || backend.model);
-  const { jobs } = await loadPython(store, manifest, !!options.test);
+  const { jobs, timings: python } = await loadPython(store, manifest, !!options.test);
   store.prune().catch((e) => console.warn("cache prune failed", e));
   const state = { store, ort, jobs, bridge, options, backend };
   const t2 = performance.now();
   if (options.preload !== false) await preload(state, options.model);
-  state.timings = { ort: Math.round(t1 - t0), python: Math.round(t2 - t1), preload: Math.round(performance.now() - t2) };
+  state.timings = { ort: Math.round(t1 - t0), python: Math.round(t2 - t1), ...python, preload: Math.round(performance.now() - t2) };
   return state;
 }
 
