@@ -114,7 +114,8 @@ def row_bands(g: Graph, n_in: str, n_out: str, start: str, step: str):
     only the k rows under it. A dense [n_out, n_in] weight matrix costs n_in
     multiply-adds per output pixel and grows with the tile (91 for a 512 px
     tile of a 24 MP photo); a band costs k ~ ROW_BAND*step + 3.
-    Returns (idx [nb, k] int64: input rows per band, weights [nb, ROW_BAND, k])."""
+    Returns (idx [nb, k] int64: input rows per band, weights [nb, ROW_BAND, k],
+    nb * ROW_BAND: the rows the bands make, n_out rounded up)."""
     i64 = lambda v: g.const(v, "int64")  # noqa: E731
     band = g.const(float(ROW_BAND))
     nb = g.op("Div", g.add(n_out, i64(ROW_BAND - 1)), i64(ROW_BAND))
@@ -131,16 +132,20 @@ def row_bands(g: Graph, n_in: str, n_out: str, start: str, step: str):
     # hat weights from the unclamped row numbers: a clamped duplicate sits >= 1 row
     # from every position the crop was cut for, so it weighs 0
     dist = g.op("Abs", g.sub(g.op("Unsqueeze", rows, i64([1])), g.op("Unsqueeze", x, i64([2]))))
-    return idx, g.op("Relu", g.sub(g.const(1.0), dist))
+    return idx, g.op("Relu", g.sub(g.const(1.0), dist)), g.mul(nb, i64(ROW_BAND))
 
 
-def upsample_rows(g: Graph, x: str, bands, n_out: str) -> str:
-    """[1, C, n_in, W] -> [1, C, n_out, W] with a row_bands plan."""
-    idx, weights = bands
+def upsample_rows(g: Graph, x: str, bands, n_out: str | None = None) -> str:
+    """[1, C, n_in, W] -> [1, C, n_out, W] with a row_bands plan; n_out None:
+    all the bands' rows (a caller that pads its other inputs to match slices
+    once at the end, on fewer channels)."""
+    idx, weights, _rows = bands
     picked = g.op("Gather", x, idx, axis=2)  # [1, C, nb, k, W]
     out = g.op("MatMul", weights, picked)  # [1, C, nb, ROW_BAND, W]
     width = g.slice(g.op("Shape", x), [3], [4], [0])
     flat = g.op("Reshape", out, g.op("Concat", g.const([0, 0, -1], "int64"), width, axis=0))
+    if n_out is None:
+        return flat
     return g.op("Slice", flat, g.const([0], "int64"), g.op("Unsqueeze", n_out, g.const([0], "int64")), g.const([2], "int64"))
 
 

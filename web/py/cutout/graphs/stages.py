@@ -110,10 +110,13 @@ def plain() -> object:
 
 
 def _tile_alpha(g: Graph):
-    """Shared front of the tile graphs: upsample coefficients, compute alpha;
-    the last value returned upsamples the colour maps (the mask graph skips them).
+    """Shared front of the tile graphs: upsample coefficients, compute alpha.
+    Returns (rgb, alpha, output alpha, colours: upsamples the colour maps (the
+    mask graph skips them), finish: uint8 result -> the tile's rows).
     Works on photo values 0..255 (the packing is scaled for them); the uint8
-    photo is transposed before its cast: a quarter of the bytes to move."""
+    photo is transposed before its cast: a quarter of the bytes to move. Rows
+    are the row bands' (a multiple of 32): the photo is padded to them and
+    the uint8 result cut back, rather than every float channel cut."""
     rgba = g.input("rgba", "uint8", ["h", "w", 4])
     coef = g.input("coef", "float32", [1, COEF_CHANNELS, "ch", "cw"])
     # where the tile's first pixel samples the crop, and the step per pixel (y0, x0, dy, dx)
@@ -126,18 +129,25 @@ def _tile_alpha(g: Graph):
     swap = lambda t: g.op("Transpose", t, perm=[0, 1, 3, 2])  # noqa: E731
 
     def up(part):  # columns first, while the map is small (the column pass runs on it transposed)
-        return upsample_rows(g, swap(upsample_rows(g, swap(part), cols, dims[1])), rows, dims[0])
+        return upsample_rows(g, swap(upsample_rows(g, swap(part), cols, dims[1])), rows)
+
+    i64 = lambda v: g.const(v, "int64")  # noqa: E731
+    extra = g.op("Unsqueeze", g.sub(rows[2], dims[0]), i64([0]))
+    padded = g.op("Pad", rgba, g.op("Concat", i64([0, 0, 0]), extra, i64([0, 0]), axis=0))
+
+    def finish(hwc):
+        return g.op("Slice", hwc, i64([0]), g.op("Unsqueeze", dims[0], i64([0])), i64([0]))
 
     # split before upsampling (a split at full resolution copies every channel),
     # and the photo while it is still uint8
     groups = g.ops("Split", coef, g.const([3, 1, 3, 3], "int64"), n=4, axis=1)
     big_a, big_b = (up(part) for part in groups[:2])
-    chw = g.op("Unsqueeze", g.op("Transpose", rgba, perm=[2, 0, 1]), g.const([0], "int64"))
+    chw = g.op("Unsqueeze", g.op("Transpose", padded, perm=[2, 0, 1]), g.const([0], "int64"))
     rgb, a_in = (g.op("Cast", part, to=1) for part in g.ops("Split", chw, g.const([3, 1], "int64"), n=2, axis=1))
     dot = g.op("ReduceSum", g.mul(big_a, rgb), g.const([1], "int64"), keepdims=1)
     alpha = g.op("Sigmoid", g.add(dot, big_b))
     colours = lambda: tuple(up(part) for part in groups[2:])  # noqa: E731
-    return rgb, alpha, g.mul(alpha, a_in), colours
+    return rgb, alpha, g.mul(alpha, a_in), colours, finish
 
 
 def _to_uint8_hwc(g: Graph, nchw: str) -> str:
@@ -149,7 +159,7 @@ def _to_uint8_hwc(g: Graph, nchw: str) -> str:
 
 def compose() -> object:
     g = Graph("compose")
-    rgb, alpha, a_out, colours = _tile_alpha(g)
+    rgb, alpha, a_out, colours, finish = _tile_alpha(g)
     fg, diff = colours()  # upsampled F and F - B
     # 0: estimated colours; 1: the photo's (refinement off: the colour weight
     # below becomes 1 and F + (I - F) gives back I)
@@ -162,14 +172,14 @@ def compose() -> object:
     # fully transparent pixels get black, not leftover colour
     visible = g.op("Greater", a_out, g.const(0.5))
     colour = g.op("Where", visible, colour, g.const(0.0))
-    g.output(_to_uint8_hwc(g, g.op("Concat", colour, a_out, axis=1)), "out", "uint8", ["h", "w", 4])
+    g.output(finish(_to_uint8_hwc(g, g.op("Concat", colour, a_out, axis=1))), "out", "uint8", ["h", "w", 4])
     return g.model()
 
 
 def mask() -> object:
     g = Graph("mask")
-    _rgb, _alpha, a_out, _colours = _tile_alpha(g)
-    g.output(_to_uint8_hwc(g, a_out), "out", "uint8", ["h", "w", 1])
+    _rgb, _alpha, a_out, _colours, finish = _tile_alpha(g)
+    g.output(finish(_to_uint8_hwc(g, a_out)), "out", "uint8", ["h", "w", 1])
     return g.model()
 
 
