@@ -190,7 +190,7 @@ def targets(stage_rows, ours) -> str:
         if r[1] == "wasm warm":
             lines.append(f"- {r[0]} warm: result shown / inference = {float(r[9]) / float(r[7]):.2f}×, "
                          f"PNG ready / inference = {float(r[11]) / float(r[7]):.2f}× "
-                         f"(target ≤ 1.3× at 24 MP); tab peak RSS {r[14]} MiB")
+                         f"(target ≤ 1.3× at 24 MP); tab peak RSS {r[13]} MiB")
     warm_1mp = next((r for r in stage_rows if r[0] == "1 MP" and r[1] == "wasm warm"), None)
     if warm_1mp and ours:
         steady = statistics.fmean(ours[0]) / 1000
