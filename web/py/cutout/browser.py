@@ -37,7 +37,9 @@ def coded_error(exc: BaseException) -> CutoutError:
 class BrowserBackend:
     """Backend protocol over onnxruntime-web (see cutout.backend.Backend)."""
 
-    tile = 512  # every tile is a Python -> JS -> onnxruntime-web round trip: fewer, larger ones
+    # every tile is a Python -> JS -> onnxruntime-web round trip: 24 MP compose
+    # took 1.0-1.3 s at 512², 1.6-1.7 s at 256², 1.2-1.5 s at 1024²
+    tile = 512
 
     def __init__(self, bridge):
         self._bridge = bridge
