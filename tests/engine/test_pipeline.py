@@ -97,6 +97,24 @@ def test_cancel_stops_the_job(toy_backend, toy_manifest):
     assert "compose" not in seen
 
 
+def test_cancel_during_compose_stops_the_tiles_in_flight(toy_backend, toy_manifest):
+    """Tiles run several at once (CPythonBackend.run_tiles): a cancel between
+    tiles ends the job, and the backend serves the next one unharmed."""
+    photo = disk_photo(700, 1300, seed=7)
+    fractions = []
+
+    def progress(stage, fraction):
+        if stage == "compose":
+            fractions.append(fraction)
+    with pytest.raises(CutoutError) as err:
+        cutout(toy_backend, toy_manifest, photo, Options(tile=128), progress=progress,
+               cancelled=lambda: len(fractions) > 12)
+    assert err.value.code == "cancelled"
+    assert 12 < len(fractions) < 40  # stopped part-way: 66 tiles in all
+    out, _ = run(toy_backend, toy_manifest, photo, tile=128)
+    assert (out[..., 3] > 0).any()
+
+
 def test_bad_option(toy_backend, toy_manifest):
     with pytest.raises(CutoutError) as err:
         cutout(toy_backend, toy_manifest, disk_photo(100, 100), Options(output="jpeg"))
