@@ -64,6 +64,9 @@ class Graph:
     def mul(self, a, b): return self.op("Mul", a, b)
     def div(self, a, b): return self.op("Div", a, b)
 
+    def i64(self, value) -> str:
+        return self.const(value, "int64")
+
     def clip01(self, x: str) -> str:
         return self.op("Clip", x, self.const(0.0), self.const(1.0))
 

@@ -116,7 +116,7 @@ def row_bands(g: Graph, n_in: str, n_out: str, start: str, step: str):
     tile of a 24 MP photo); a band costs k ~ ROW_BAND*step + 3.
     Returns (idx [nb, k] int64: input rows per band, weights [nb, ROW_BAND, k],
     nb * ROW_BAND: the rows the bands make, n_out rounded up)."""
-    i64 = lambda v: g.const(v, "int64")  # noqa: E731
+    i64 = g.i64
     band = g.const(float(ROW_BAND))
     nb = g.op("Div", g.add(n_out, i64(ROW_BAND - 1)), i64(ROW_BAND))
     k = g.add(g.op("Cast", g.op("Floor", g.mul(step, g.const(ROW_BAND - 1.0))), to=7), i64(3))

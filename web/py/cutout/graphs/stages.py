@@ -131,7 +131,7 @@ def _tile_alpha(g: Graph):
     def up(part):  # columns first, while the map is small (the column pass runs on it transposed)
         return upsample_rows(g, swap(upsample_rows(g, swap(part), cols, dims[1])), rows)
 
-    i64 = lambda v: g.const(v, "int64")  # noqa: E731
+    i64 = g.i64
     extra = g.op("Unsqueeze", g.sub(rows[2], dims[0]), i64([0]))
     padded = g.op("Pad", rgba, g.op("Concat", i64([0, 0, 0]), extra, i64([0, 0]), axis=0))
 
