@@ -7,6 +7,7 @@
 // requests from an allowed host that are malformed get a coded cutout:error.
 
 import { EngineClient } from "../js/engine/client.js";
+import { resultBitmap } from "../js/engine/image-io.js";
 import { acceptImages } from "../js/ui/input.js";
 import { Status, overall } from "../js/ui/status.js";
 import { MESSAGE_ERRORS, MessageError, PROTOCOL, TYPE, VERSION, checkRequest, idOf } from "./messages.js";
@@ -17,7 +18,6 @@ const status = new Status({ stage: $("message"), progress: $("progress"), error:
 const host = { origin: null, allowed: new Set([location.origin]), maxImageBytes: 0 };
 const jobs = { chain: Promise.resolve(), running: null, queued: new Set(), cancelled: new Set(), users: 0 };
 let client = null;
-let shownUrl = "";
 
 function bootOptions() {
   const backend = params.get("backend") || "auto";
@@ -87,10 +87,9 @@ async function run(id, blob, options, fromHost) {
       status.busy(p.stage, fraction);
       send(TYPE.PROGRESS, { id, stage: p.stage, fraction });
     });
-    const png = await result.png; // the host gets a PNG file: wait for it
-    show(png);
+    await show(result); // from the raw pixels, before the PNG is made
     status.idle(`Done: ${result.width} × ${result.height} pixels.`, 1);
-    const image = await png.arrayBuffer();
+    const image = await (await result.png).arrayBuffer(); // the host gets a PNG file
     send(TYPE.DONE, { id, image, mime: "image/png", width: result.width, height: result.height, backend: result.backend.label,
       source: fromHost ? "host" : "person" }, [image]);
     document.body.dataset.job = "done";
@@ -108,10 +107,9 @@ async function run(id, blob, options, fromHost) {
   }
 }
 
-function show(png) {
-  if (shownUrl) URL.revokeObjectURL(shownUrl);
-  shownUrl = URL.createObjectURL(png);
-  $("result").src = shownUrl;
+async function show(result) {
+  const bitmap = await resultBitmap(result);
+  $("result").getContext("bitmaprenderer").transferFromImageBitmap(bitmap); // no copy
   $("result").hidden = false;
   $("placeholder").hidden = true;
   $("stage").classList.add("has-result");

@@ -62,6 +62,11 @@ export function toImageData(pixels, width, height, channels) {
   return new ImageData(new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, rgba.byteLength), width, height);
 }
 
+/** An engine result ({width, height, channels, pixels: ArrayBuffer}) as an ImageBitmap, for display. */
+export function resultBitmap({ width, height, channels, pixels }) {
+  return createImageBitmap(toImageData(new Uint8Array(pixels), width, height, channels));
+}
+
 /** Alpha plane -> opaque grey RGBA (mask images for codecs without grey). */
 export function alphaToGray(alpha) {
   const out = new Uint8Array(alpha.length * 4);

@@ -1,4 +1,4 @@
-import { toImageData } from "../engine/image-io.js";
+import { resultBitmap } from "../engine/image-io.js";
 
 // Result viewer: original and cutout stacked, a before/after divider driven by
 // a range input, zoom (fit, in, out) with the viewer scrolling to pan.
@@ -23,8 +23,8 @@ export class Viewer {
    * {width, height, channels, pixels}: drawn from its raw pixels, so it shows
    * before (and whether or not) a PNG is encoded. */
   async show(original, cutout) {
-    const { width, height, channels } = cutout;
-    const bitmap = await createImageBitmap(toImageData(new Uint8Array(cutout.pixels), width, height, channels));
+    const { width, height } = cutout;
+    const bitmap = await resultBitmap(cutout);
     this.clear();
     this.urls = [URL.createObjectURL(original)];
     this.el.before.src = this.urls[0];
