@@ -51,9 +51,10 @@ export class EngineClient {
     this.pending.delete(msg.id);
     if (msg.type === KIND.ERROR) p.reject(new EngineError(msg));
     else {
-      // the result's PNG: a promise, settled by the job:encoded that follows
-      if (msg.type === KIND.DONE) msg.png = new Promise((resolve, reject) => this.encoding.set(msg.id, { resolve, reject }));
-      if (msg.png) msg.png.catch(() => {}); // awaited by whoever needs the file
+      if (msg.type === KIND.DONE) { // its PNG: a promise, settled by the job:encoded that follows
+        msg.png = new Promise((resolve, reject) => this.encoding.set(msg.id, { resolve, reject }));
+        msg.png.catch(() => {}); // awaited by whoever needs the file
+      }
       p.resolve(msg);
     }
   }

@@ -6,7 +6,7 @@
 //   idempotency key kept with the result so a retry never charges twice, and keeps the
 //   signed grant with the result so downloading that result again costs nothing.
 
-import { alphaOf, encodeImage, toImageData } from "../engine/image-io.js";
+import { alphaOf, encodeImage, resultBitmap } from "../engine/image-io.js";
 import { ApiError, ERROR_TEXT, spendForHdExport } from "../../account/api.js";
 
 export const PREVIEW_MAX = 1000;
@@ -42,8 +42,7 @@ export function previewSize(width, height) {
 async function previewBlob(result) {
   const size = previewSize(result.width, result.height);
   if (size.width === result.width && size.height === result.height) return result.png;
-  const pixels = new Uint8Array(result.pixels);
-  const bitmap = await createImageBitmap(toImageData(pixels, result.width, result.height, result.channels), {
+  const bitmap = await resultBitmap(result, {
     resizeWidth: size.width, resizeHeight: size.height, resizeQuality: "high", premultiplyAlpha: "none",
   });
   const canvas = new OffscreenCanvas(size.width, size.height);
