@@ -6,8 +6,9 @@ In headless Chromium (Debian, flags of DESIGN.md) against the real server:
   2. the pre/post-processing stages on WebGPU (SwiftShader here), with the
      test stand-in in place of ISNet (ISNet itself needed 15+ min there);
   3. steady-state per-image time and quality on alphamatting27, ours and the
-     IMG.LY peer (@imgly/background-removal@1.7.0, same ISNet fp16 weights),
-     same browser, same images; IMG.LY also on the sized photos.
+     IMG.LY peer (@imgly/background-removal@1.7.0, same ISNet weights: its fp16
+     model, and its all-int8 one beside our mixed int8), same browser, same
+     images; IMG.LY fp16 also on the sized photos.
 Writes the `browser` section of BENCHMARKS.md."""
 
 from __future__ import annotations
@@ -85,41 +86,50 @@ def _record(name, job, sample, i, times, scores):
     print(f"   {name} {sample.name}: {job['wall'] / 1000:.1f} s", flush=True)
 
 
+# IMG.LY's model keys: fp16 is the issue's peer (the weights our fp16 model
+# comes from); quint8 is its all-int8 model, the same precision family as ours.
+PEER_MODELS = ("isnet_fp16", "isnet_quint8")
+
+
 @contextmanager
-def peer_page(browser, items, with_peer: bool):
-    if not with_peer:
-        yield None
+def peer_pages(browser, items, models):
+    """One tab per IMG.LY model (it keeps one session per config)."""
+    if not models:
+        yield {}
         return
     web = browser_peer.prepare()
     url, server = browser_peer.serve(web, {"/photos/eval": items[0].image.parent, "/photos/sized": PHOTOS})
     context = browser.new_context()
     try:
-        page = context.new_page()
-        page.goto(f"{url}/peer/index.html")
-        page.wait_for_selector("body[data-ready]", state="attached")
-        yield page
+        tabs = {}
+        for model in models:
+            tabs[model] = context.new_page()
+            tabs[model].goto(f"{url}/peer/index.html?model={model}")
+            tabs[model].wait_for_selector("body[data-ready]", state="attached")
+        yield tabs
     finally:
         context.close()
         server.shutdown()
 
 
-def steady_state(browser, url: str, items, photos: dict, with_peer: bool):
+def steady_state(browser, url: str, items, photos: dict, peer_models):
     """Ours and IMG.LY alternate photo by photo, so load drifts on the shared
-    machine hit both alike; returns (ours, peer) as (times, scores[, sized])."""
+    machine hit all alike. Returns (ours, peers): ours = (times, scores, model),
+    peers = {IMG.LY model: (times, scores, sized)}; sized only for the first."""
     context = browser.new_context(accept_downloads=True)
-    ours, peer = ([], []), ([], [])
+    ours, peers = ([], []), {m: ([], []) for m in peer_models}
     try:
         page, _ = open_app(context, url, "backend=wasm")
-        with peer_page(browser, items, with_peer) as peer_tab:
+        model = page.get_attribute("body", "data-model")
+        with peer_pages(browser, items, peer_models) as tabs:
             for i, sample in enumerate(items):
                 _record("ours", app_job(page, sample.image, keep=True), sample, i, *ours)
-                if peer_tab:
-                    job = peer_job(peer_tab, f"/photos/eval/{sample.image.name}", keep=True)
-                    _record("IMG.LY", job, sample, i, *peer)
-            sized = _peer_sized(peer_tab, photos) if peer_tab else {}
+                for m, tab in tabs.items():
+                    _record(f"IMG.LY {m}", peer_job(tab, f"/photos/eval/{sample.image.name}", keep=True), sample, i, *peers[m])
+            sized = {m: _peer_sized(tab, photos) if m == peer_models[0] else {} for m, tab in tabs.items()}
     finally:
         context.close()
-    return ours, ((*peer, sized) if with_peer else None)
+    return (*ours, model), {m: (*peers[m], sized[m]) for m in peer_models}
 
 
 def _peer_sized(page, photos: dict) -> dict:
@@ -147,7 +157,7 @@ STAGE_HEADER = ["photo", "backend, visit", "runtime boot", "model fetch+verify",
                 "tab peak RSS (MiB)"]
 
 
-def report(args, stage_rows, webgpu_rows, ours, peer, elapsed) -> str:
+def report(args, stage_rows, webgpu_rows, ours, peers, elapsed) -> str:
     parts = ["Seconds unless stated, seen from the test driver. *result shown*: file chosen → cutout on screen "
              "(drawn from the engine's raw pixels); *PNG encode*: after that, until the PNG file is ready (the "
              "download buttons wait for it); *PNG ready*: file chosen → PNG ready; steady-state times below use it. "
@@ -162,22 +172,22 @@ def report(args, stage_rows, webgpu_rows, ours, peer, elapsed) -> str:
                      "`graph-pre` and `graph-refine` run on WASM inside a WebGPU session: ORT web's WebGPU Resize "
                      "has no `antialias`.\n")
     if ours:
-        o_t, o_s = ours
-        rows = [["Cutout Studio (WASM, isnet-fp16, refine)", f"{statistics.fmean(o_t) / 1000:.2f}",
-                 f"{statistics.median(o_t) / 1000:.2f}"] + [f"{v:.3f}" for v in mean_scores(o_s).values()]]
-        if peer:
-            p_t, p_s, sized = peer
-            rows.append(["IMG.LY 1.7.0 (WASM, isnet_fp16)", f"{statistics.fmean(p_t) / 1000:.2f}",
-                         f"{statistics.median(p_t) / 1000:.2f}"] + [f"{v:.3f}" for v in mean_scores(p_s).values()])
+        o_t, o_s, model = ours
+        row = lambda name, t, s: [name, f"{statistics.fmean(t) / 1000:.2f}", f"{statistics.median(t) / 1000:.2f}"] + \
+            [f"{v:.3f}" for v in mean_scores(s).values()]
+        rows = [row(f"Cutout Studio (WASM, {model}, refine)", o_t, o_s)]
+        rows += [row(f"IMG.LY 1.7.0 (WASM, {m})", p_t, p_s) for m, (p_t, p_s, _) in peers.items()]
         header = ["engine", "mean s/image", "median s/image"] + list(mean_scores(o_s))
         parts += [f"\n### Steady state, alphamatting27 ({len(o_s)} photos, first image excluded from timing; "
-                  "ours and IMG.LY alternate photo by photo in two tabs of one browser)\n",
+                  "ours and IMG.LY alternate photo by photo, one tab each, one browser)\n",
                   table(header, rows)]
-        if peer:
+        for i, (m, (p_t, _, sized)) in enumerate(peers.items()):
             ratio = statistics.fmean(o_t) / statistics.fmean(p_t)
-            parts.append(f"Ours / IMG.LY steady-state time: **{ratio:.2f}×** (target ≤ 0.7×).\n")
-            parts.append("\nIMG.LY on the sized photos (warm, s): " +
-                         ", ".join(f"{k}: {v / 1000:.1f}" if isinstance(v, float) else f"{k}: {v}" for k, v in sized.items()) + "\n")
+            goal = " (target ≤ 0.7×)" if i == 0 else ""
+            parts.append(f"Ours / IMG.LY {m} steady-state time: **{ratio:.2f}×**{goal}.\n")
+            if sized:
+                parts.append(f"\nIMG.LY {m} on the sized photos (warm, s): " +
+                             ", ".join(f"{k}: {v / 1000:.1f}" if isinstance(v, float) else f"{k}: {v}" for k, v in sized.items()) + "\n")
     parts.append(targets(stage_rows, ours))
     parts.append(f"\nBenchmark wall time: {elapsed / 60:.1f} min.\n")
     return "\n".join(parts)
@@ -218,8 +228,8 @@ def main(argv: list[str] | None = None) -> None:
         stage_rows = sized_runs(browser, url, photos, "wasm")
         webgpu_rows = [] if args.no_webgpu else sized_runs(browser, url, dict(list(photos.items())[:1]), "webgpu", STAND_IN, ("cold",))
         print("steady state, ours and IMG.LY alternating:", flush=True)
-        ours, peer = steady_state(browser, url, items, photos, not args.no_peer)
-    body = report(args, stage_rows, webgpu_rows, ours, peer, time.perf_counter() - started)
+        ours, peers = steady_state(browser, url, items, photos, () if args.no_peer else PEER_MODELS)
+    body = report(args, stage_rows, webgpu_rows, ours, peers, time.perf_counter() - started)
     print(body)
     if not args.no_write:
         argv_text = " ".join(argv or [])

@@ -86,6 +86,8 @@ class ModelBuilder:
             return path
         if precision == "fp32":
             self._derive_fp32(path, expected)
+        elif precision == "mixed":
+            self._derive_mixed(path, expected)
         else:
             resource = pins.ISNET_RESOURCE[precision]
             log(f"reassemble ISNet {precision} from {pins.ISNET_DATA.spec} {resource}")
@@ -111,6 +113,26 @@ class ModelBuilder:
         if not diff < pins.FP32_MAX_ABS_DIFF:
             path.unlink()
             raise BuildError(f"derived fp32 ISNet differs from fp16 by {diff:.3e} (limit {pins.FP32_MAX_ABS_DIFF})")
+
+    def _derive_mixed(self, path: Path, expected: str) -> None:
+        import onnx
+
+        from .onnx_edit import max_abs_diff
+        from .quantize import quantize_convs
+
+        fp32 = self.full("fp32")
+        log(f"derive ISNet mixed from fp32 (int8 convolutions, {len(pins.MIXED_KEEP_FP32)} kept fp32)")
+        model = onnx.load(str(fp32))
+        log(f"  {quantize_convs(model, set(pins.MIXED_KEEP_FP32))}")
+        try:
+            _place(model.SerializeToString(), path, expected, "ISNet mixed (derived)" + _derive_hint())
+        finally:
+            del model
+        diff = max_abs_diff(fp32, path)
+        log(f"  mixed vs fp32 on a random input: max abs diff {diff:.2e}")
+        if not diff < pins.MIXED_MAX_ABS_DIFF:
+            path.unlink()
+            raise BuildError(f"derived mixed ISNet differs from fp32 by {diff:.3e} (limit {pins.MIXED_MAX_ABS_DIFF})")
 
     def shipped(self, pin: pins.ModelPin) -> Path:
         """models/<file>: the model the engine loads, verified against its pin."""
@@ -152,6 +174,9 @@ def model_meta(pin: pins.ModelPin) -> dict:
                 source=f"npm {pins.ISNET_DATA.spec} dist/resources.json {pin.resource}")
     if pin.precision == "fp32":
         meta["derived"] = "fp16 initializers and casts widened to fp32 by build.py"
+    if pin.precision == "mixed":
+        meta["derived"] = ("fp32 convolutions quantized to dynamic int8 (ConvInteger, uint8 per tensor) by build.py, "
+                           "except " + ", ".join(pins.MIXED_KEEP_FP32))
     if pins.PRUNE:
         meta["unpruned_sha256"] = pin.full_sha256
     return meta

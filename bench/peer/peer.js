@@ -4,7 +4,7 @@ import { removeBackground } from "./imgly/index.mjs";
 
 const config = {
   publicPath: new URL("./data/", location.href).href,
-  model: "isnet_fp16",
+  model: new URLSearchParams(location.search).get("model") || "isnet_fp16",
   device: "cpu",
   output: { format: "image/png", type: "foreground" },
 };

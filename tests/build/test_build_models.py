@@ -12,7 +12,7 @@ from buildlib import onnx_edit, pins
 from buildlib.common import MODELS
 
 
-@pytest.mark.parametrize("name", ["isnet-fp16", "isnet-int8", "isnet-fp32"])
+@pytest.mark.parametrize("name", ["isnet-fp16", "isnet-int8", "isnet-fp32", "isnet-mixed"])
 def test_model_interface(name, model_pins):
     pin = model_pins[name]
     g = onnx.load(str(MODELS / pin.file)).graph
@@ -26,6 +26,17 @@ def test_model_interface(name, model_pins):
     assert out.elem_type == TensorProto.FLOAT and [d.dim_value or d.dim_param for d in out.shape.dim] == [1, 1, "h", "w"]
     if pin.precision == "fp32":
         assert all(t.data_type != TensorProto.FLOAT16 for t in g.initializer)
+    if pin.precision == "mixed":
+        kept = {n.name for n in g.node if n.op_type == "Conv"}
+        assert kept == set(pins.MIXED_KEEP_FP32)
+        assert sum(n.op_type == "ConvInteger" for n in g.node) > 100
+
+
+@pytest.mark.slow
+def test_mixed_model_stays_close_to_fp32(model_pins):
+    diff = onnx_edit.max_abs_diff(MODELS / model_pins["isnet-fp32"].file, MODELS / model_pins["isnet-mixed"].file,
+                                  seed=1, shape=(1, 3, 768, 1024))
+    assert diff < pins.MIXED_MAX_ABS_DIFF, f"mixed vs fp32 max abs diff {diff:.2e}"
 
 
 @pytest.mark.slow

@@ -36,7 +36,7 @@ def parse(argv):
     p.add_argument("--no-refine", action="store_true", help="skip edge refinement and colour decontamination")
     p.add_argument("--best", action="store_true",
                    help="a second model pass on the mirrored photo: finer edges, about twice the time")
-    p.add_argument("--model", default="isnet-fp16", choices=["isnet-fp16", "isnet-fp32", "isnet-int8"])
+    p.add_argument("--model", default="isnet-fp16", choices=["isnet-fp16", "isnet-fp32", "isnet-int8", "isnet-mixed"])
     p.add_argument("--models", type=Path, default=Path(os.environ.get("CUTOUT_MODELS", DEFAULT_MODELS)),
                    help="folder holding manifest.json (default: the build's models/)")
     p.add_argument("--threads", type=int, default=None)

@@ -36,8 +36,9 @@ function showPrice() {
 function showBackend(info) {
   const badge = $("backend");
   badge.textContent = info.fallbackFrom ? `${info.label} (after ${info.fallbackFrom} failed)` : info.label;
-  badge.title = info.reason || "";
+  badge.title = info.model ? `${info.reason || ""} (model ${info.model})`.trim() : info.reason || "";
   document.body.dataset.backend = info.name;
+  document.body.dataset.model = info.model || "";
 }
 
 async function startEngine() {
