@@ -121,9 +121,9 @@ class ModelBuilder:
         from .quantize import quantize_convs
 
         fp32 = self.full("fp32")
-        log(f"derive ISNet mixed from fp32 (int8 convolutions, {len(pins.MIXED_KEEP_FP32)} kept fp32)")
+        log(f"derive ISNet mixed from fp32 (int8 convolutions but {', '.join(pins.MIXED_KEEP_FP32)})")
         model = onnx.load(str(fp32))
-        log(f"  {quantize_convs(model, set(pins.MIXED_KEEP_FP32))}")
+        log(f"  {quantize_convs(model, pins.MIXED_KEEP_FP32)}")
         try:
             _place(model.SerializeToString(), path, expected, "ISNet mixed (derived)" + _derive_hint())
         finally:
@@ -176,7 +176,7 @@ def model_meta(pin: pins.ModelPin) -> dict:
         meta["derived"] = "fp16 initializers and casts widened to fp32 by build.py"
     if pin.precision == "mixed":
         meta["derived"] = ("fp32 convolutions quantized to dynamic int8 (ConvInteger, uint8 per tensor) by build.py, "
-                           "except " + ", ".join(pins.MIXED_KEEP_FP32))
+                           "except those named " + ", ".join(k + "*" for k in pins.MIXED_KEEP_FP32))
     if pins.PRUNE:
         meta["unpruned_sha256"] = pin.full_sha256
     return meta

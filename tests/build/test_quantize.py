@@ -41,7 +41,7 @@ def test_quantized_graph_tracks_fp32_and_keeps_named_convs():
     x = np.random.default_rng(2).random((1, 3, 16, 16), dtype=np.float32)
     model = _two_convs()
     ref = _run(model, x)
-    counts = quantize_convs(model, {"head"})
+    counts = quantize_convs(model, ("he",))  # a name prefix
     assert counts == {"quantized": 1, "kept_fp32": 1}
     ops = [n.op_type for n in model.graph.node]
     assert ops.count("ConvInteger") == 1 and ops.count("Conv") == 1
@@ -55,8 +55,8 @@ def test_quantized_graph_tracks_fp32_and_keeps_named_convs():
 
 def test_quantization_is_deterministic_and_refuses_unknown_names():
     a, b = _two_convs(), _two_convs()
-    quantize_convs(a, set())
-    quantize_convs(b, set())
+    quantize_convs(a, ())
+    quantize_convs(b, ())
     assert a.SerializeToString() == b.SerializeToString()
     with pytest.raises(ValueError, match="no Conv named"):
-        quantize_convs(_two_convs(), {"nope"})
+        quantize_convs(_two_convs(), ("head", "nope"))

@@ -3,10 +3,10 @@
 // else fp32); WASM otherwise, threaded when the page is cross-origin isolated.
 // A WebGPU failure (session creation or mid-job) retries the job on WASM.
 
-// int8 convolutions with the four most sensitive kept fp32 (buildlib/quantize.py): ISNet
-// ~2x faster than fp16 on WASM here (2.1-2.5 s vs 4.6-4.8 s at 1024x704), half the bytes,
-// a quarter of the session time; quality better than the all-int8 model as shipped
-// (alphamatting27 SAD 39.2 vs 44.3; fp16 37.6). WebGPU keeps fp16/fp32: no ConvInteger there.
+// int8 convolutions, the most sensitive kept fp32 (buildlib/pins.py): ISNet ~1.7-2x
+// faster than fp16 on WASM here (2.1-3.0 s vs 4.6-4.8 s at 1024x704), half the bytes, a
+// quarter of the session time; quality of fp16 (alphamatting27 SAD 37.3 vs 37.6, the
+// all-int8 model as shipped 44.3). WebGPU keeps fp16/fp32: it has no ConvInteger.
 const WASM_MODEL = "isnet-mixed";
 const MAX_THREADS = 4;
 
