@@ -81,6 +81,9 @@ def evaluate(limit: int | None, options: Options):
             results["engine"] = cutout(backend, manifest, rgba, options)[..., 3] / 255.0
             best = replace(options, tta=True)
             results["engine --best (flip TTA)"] = cutout(backend, manifest, rgba, best)[..., 3] / 255.0
+            mixed = replace(options, model=BROWSER_WASM_MODEL)
+            results[f"engine, {BROWSER_WASM_MODEL} (the browser's WASM model)"] = \
+                cutout(backend, manifest, rgba, mixed)[..., 3] / 255.0
             for name, fn in peers.items():
                 results[name] = fn(Image.open(s.image).convert("RGB"))
             for name, a in results.items():
@@ -92,6 +95,7 @@ def evaluate(limit: int | None, options: Options):
     return table
 
 
+BROWSER_WASM_MODEL = "isnet-mixed"  # web/static/js/engine/backends.js WASM_MODEL
 LARGE_MP = 6
 LARGE_SET = "alphamatting27"
 
