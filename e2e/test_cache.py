@@ -1,5 +1,6 @@
 """Cache Storage holds verified copies: files of an older build are deleted,
-and a damaged cached copy is refused (sha256) and fetched again."""
+a damaged cached copy is refused (sha256) and fetched again, and Pyodide's
+memory snapshot is reused, or replaced when it is damaged or refused."""
 
 from __future__ import annotations
 
@@ -34,3 +35,48 @@ def test_old_build_entries_are_removed_and_damaged_copies_refetched(context, app
     keys = _cache_keys(second)
     assert not any("0ldbu1ld" in k for k in keys), keys
     assert cut(second, photo[0]) == "done", second.text_content("#error")
+
+
+def _snapshot(page) -> str:
+    return json.loads(page.get_attribute("body", "data-boot-timings"))["snapshot"]
+
+
+def _wait_snapshot_stored(page) -> None:
+    page.wait_for_function(f"""async () => (await (await caches.open('{CACHE}')).keys())
+        .some((r) => r.url.includes('/__derived/pyodide-snapshot-'))""", polling=200, timeout=30_000)
+
+
+def _put_snapshot(page, body_js: str, sha_js: str) -> str:
+    """Replace the cached Pyodide snapshot; returns its cache key."""
+    return page.evaluate(f"""async () => {{
+        const cache = await caches.open('{CACHE}');
+        const key = (await cache.keys()).map((r) => r.url).find((u) => u.includes('/__derived/pyodide-snapshot-'));
+        const body = {body_js};
+        const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', body));
+        const hex = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+        await cache.put(key, new Response(body, {{ headers: {{ 'X-Sha256': {sha_js} }} }}));
+        return key;
+    }}""")
+
+
+def test_pyodide_snapshot_is_restored_and_a_bad_one_replaced(context, app_url, photo):
+    """The first visit stores a memory snapshot of the fresh interpreter; the next
+    restores it and still cuts out. A damaged copy (sha256) or a snapshot Pyodide
+    refuses is dropped: that visit boots normally and stores a new one."""
+    first = open_app(context, app_url, f"backend=wasm&{STAND_IN}")
+    assert _snapshot(first) == "made"
+    _wait_snapshot_stored(first)
+    first.close()
+    second = open_app(context, app_url, f"backend=wasm&{STAND_IN}")
+    assert _snapshot(second) == "restored"
+    assert cut(second, photo[0]) == "done", second.text_content("#error")
+    _put_snapshot(second, "new Uint8Array(4096).fill(7)", "'0'.repeat(64)")  # sha256 does not match
+    second.close()
+    third = open_app(context, app_url, f"backend=wasm&{STAND_IN}")
+    assert _snapshot(third) == "made"
+    _wait_snapshot_stored(third)  # stored in the background
+    _put_snapshot(third, "new Uint8Array(4096).fill(7)", "hex")  # intact, but not a snapshot
+    third.close()
+    fourth = open_app(context, app_url, f"backend=wasm&{STAND_IN}")
+    assert _snapshot(fourth) == "made", fourth.console_lines[-5:]
+    assert cut(fourth, photo[0]) == "done", fourth.text_content("#error")

@@ -2,8 +2,11 @@
 // when a verified copy is there, else downloaded from our origin, checked against
 // the build's asset manifest (size and sha256) and cached. Entries not in the
 // current manifest are deleted, so a newer build replaces the old one's files.
+// "Derived" entries are made here from assets (Pyodide's memory snapshot): keyed
+// by those assets' sha256, stored with their own sha256, kept while the key holds.
 
 const CACHE_NAME = "cutout-assets-v1";
+const DERIVED = "/__derived/"; // cache keys of derived entries (never fetched from the network)
 const MIME = { ".wasm": "application/wasm", ".mjs": "text/javascript", ".js": "text/javascript",
   ".json": "application/json", ".zip": "application/zip", ".whl": "application/zip" };
 
@@ -31,6 +34,7 @@ export class AssetStore {
     this.byUrl = new Map();
     for (const a of manifest.assets) this.byUrl.set(new URL(a.url, base).href, a);
     this.stats = { networkBytes: 0, cacheBytes: 0, fetchMs: 0, verifyMs: 0 };
+    this.derived = new Set(); // keys of derived entries this build can use
     this.cache = self.caches ? caches.open(CACHE_NAME).catch(() => null) : Promise.resolve(null);
   }
 
@@ -84,13 +88,51 @@ export class AssetStore {
     if (!ok) throw new AssetError("model_corrupt", `${abs} does not match the build manifest`);
   }
 
-  /** Delete cached files that the current build does not list. */
+  /** Cache key of something made from `sources` (asset URLs): changes when any of them does. */
+  derivedKey(name, sources) {
+    const parts = sources.map((url) => {
+      const entry = this.byUrl.get(new URL(url, self.location.href).href);
+      if (!entry) throw new AssetError("model_missing", `${url} is not in the asset manifest`);
+      return entry.sha256.slice(0, 16);
+    });
+    const key = new URL(`${DERIVED}${name}-${parts.join("-")}`, self.location.href).href;
+    this.derived.add(key);
+    return key;
+  }
+
+  /** A derived entry's bytes if cached and intact, else null (a damaged one is deleted). */
+  async derivedBytes(key) {
+    const cache = await this.cache;
+    const hit = cache && (await cache.match(key));
+    if (!hit) return null;
+    const data = new Uint8Array(await hit.arrayBuffer());
+    const started = performance.now();
+    const ok = (await sha256Hex(data)) === hit.headers.get("X-Sha256");
+    this.stats.verifyMs += performance.now() - started;
+    if (!ok) { await cache.delete(key); return null; }
+    this.stats.cacheBytes += data.byteLength;
+    return data;
+  }
+
+  async putDerived(key, data) {
+    const cache = await this.cache;
+    if (!cache) return;
+    const headers = { "Content-Type": "application/octet-stream", "X-Sha256": await sha256Hex(data) };
+    await cache.put(key, new Response(data, { headers }));
+  }
+
+  async deleteDerived(key) {
+    const cache = await this.cache;
+    if (cache) await cache.delete(key);
+  }
+
+  /** Delete cached files that the current build does not list (nor derives). */
   async prune() {
     const cache = await this.cache;
     if (!cache) return 0;
     let removed = 0;
     for (const req of await cache.keys()) {
-      if (!this.byUrl.has(req.url)) { await cache.delete(req); removed += 1; }
+      if (!this.byUrl.has(req.url) && !this.derived.has(req.url)) { await cache.delete(req); removed += 1; }
     }
     return removed;
   }
