@@ -95,44 +95,37 @@ class ModelBuilder:
         return path
 
     def _derive_fp32(self, path: Path, expected: str) -> None:
-        import onnx
+        from .onnx_edit import to_fp32
 
-        from .onnx_edit import max_abs_diff, to_fp32
-
-        fp16 = self.full("fp16")
         log("derive ISNet fp32 from fp16 (widen initializers, casts, value_info)")
-        model = onnx.load(str(fp16))
-        counts = to_fp32(model)
-        log(f"  widened {counts}")
-        try:
-            _place(model.SerializeToString(), path, expected, "ISNet fp32 (derived)" + _derive_hint())
-        finally:
-            del model
-        diff = max_abs_diff(fp16, path)
-        log(f"  fp32 vs fp16 on a random input: max abs diff {diff:.2e}")
-        if not diff < pins.FP32_MAX_ABS_DIFF:
-            path.unlink()
-            raise BuildError(f"derived fp32 ISNet differs from fp16 by {diff:.3e} (limit {pins.FP32_MAX_ABS_DIFF})")
+        self._derive(path, expected, "fp32", "fp16", to_fp32, pins.FP32_MAX_ABS_DIFF)
 
     def _derive_mixed(self, path: Path, expected: str) -> None:
+        from .quantize import quantize_convs
+
+        log(f"derive ISNet mixed from fp32 (int8 convolutions but {', '.join(pins.MIXED_KEEP_FP32)})")
+        self._derive(path, expected, "mixed", "fp32", lambda m: quantize_convs(m, pins.MIXED_KEEP_FP32),
+                     pins.MIXED_MAX_ABS_DIFF)
+
+    def _derive(self, path: Path, expected: str, what: str, source: str, edit, limit: float) -> None:
+        """Edit the `source` model in place into `path` (checked against its pin),
+        then require it to stay within `limit` of its source on a random input."""
         import onnx
 
         from .onnx_edit import max_abs_diff
-        from .quantize import quantize_convs
 
-        fp32 = self.full("fp32")
-        log(f"derive ISNet mixed from fp32 (int8 convolutions but {', '.join(pins.MIXED_KEEP_FP32)})")
-        model = onnx.load(str(fp32))
-        log(f"  {quantize_convs(model, pins.MIXED_KEEP_FP32)}")
+        source_path = self.full(source)
+        model = onnx.load(str(source_path))
+        log(f"  {edit(model)}")
         try:
-            _place(model.SerializeToString(), path, expected, "ISNet mixed (derived)" + _derive_hint())
+            _place(model.SerializeToString(), path, expected, f"ISNet {what} (derived)" + _derive_hint())
         finally:
             del model
-        diff = max_abs_diff(fp32, path)
-        log(f"  mixed vs fp32 on a random input: max abs diff {diff:.2e}")
-        if not diff < pins.MIXED_MAX_ABS_DIFF:
+        diff = max_abs_diff(source_path, path)
+        log(f"  {what} vs {source} on a random input: max abs diff {diff:.2e}")
+        if not diff < limit:
             path.unlink()
-            raise BuildError(f"derived mixed ISNet differs from fp32 by {diff:.3e} (limit {pins.MIXED_MAX_ABS_DIFF})")
+            raise BuildError(f"derived {what} ISNet differs from {source} by {diff:.3e} (limit {limit})")
 
     def shipped(self, pin: pins.ModelPin) -> Path:
         """models/<file>: the model the engine loads, verified against its pin."""

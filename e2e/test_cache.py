@@ -54,7 +54,8 @@ def _put_snapshot(page, body_js: str, sha_js: str) -> str:
         const body = {body_js};
         const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', body));
         const hex = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
-        await cache.put(key, new Response(body, {{ headers: {{ 'X-Sha256': {sha_js} }} }}));
+        const headers = {{ 'X-Sha256': {sha_js}, 'Content-Length': String(body.byteLength) }};
+        await cache.put(key, new Response(body, {{ headers }}));
         return key;
     }}""")
 
@@ -79,4 +80,5 @@ def test_pyodide_snapshot_is_restored_and_a_bad_one_replaced(context, app_url, p
     third.close()
     fourth = open_app(context, app_url, f"backend=wasm&{STAND_IN}")
     assert _snapshot(fourth) == "made", fourth.console_lines[-5:]
+    assert any("snapshot not usable" in line for line in fourth.console_lines), fourth.console_lines[-5:]
     assert cut(fourth, photo[0]) == "done", fourth.text_content("#error")

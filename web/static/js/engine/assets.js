@@ -51,30 +51,33 @@ export class AssetStore {
     const abs = new URL(url, self.location.href).href;
     const entry = this.byUrl.get(abs);
     if (!entry) throw new AssetError("model_missing", `${abs} is not in the asset manifest`);
-    const cached = await this.#fromCache(abs, entry);
+    const cached = await this.#fromCache(abs, () => entry);
     if (cached) return cached;
     const started = performance.now();
     const data = await download(abs, entry.bytes, onProgress);
     this.stats.fetchMs += performance.now() - started;
     this.stats.networkBytes += data.byteLength;
     await this.#verify(abs, entry, data);
-    const cache = await this.cache;
-    if (cache) {
-      const headers = { "Content-Type": mimeOf(abs), "Content-Length": String(data.byteLength) };
-      await cache.put(abs, new Response(data, { headers })).catch((e) => console.warn("cache put failed", abs, e));
-    }
+    await this.#store(abs, data, { "Content-Type": mimeOf(abs) }).catch((e) => console.warn("cache put failed", abs, e));
     return data;
   }
 
-  async #fromCache(abs, entry) {
+  async #store(key, data, headers) {
     const cache = await this.cache;
-    const hit = cache && (await cache.match(abs));
+    if (cache) await cache.put(key, new Response(data, { headers: { ...headers, "Content-Length": String(data.byteLength) } }));
+  }
+
+  /** Cached bytes under `key` if they match `expected(hit)` ({bytes, sha256}); a
+   * stale or damaged copy is deleted (the caller fetches or makes it again). */
+  async #fromCache(key, expected) {
+    const cache = await this.cache;
+    const hit = cache && (await cache.match(key));
     if (!hit) return null;
     const data = new Uint8Array(await hit.arrayBuffer());
     try {
-      await this.#verify(abs, entry, data);
+      await this.#verify(key, expected(hit), data);
     } catch {
-      await cache.delete(abs); // stale or damaged copy: fetch it again
+      await cache.delete(key);
       return null;
     }
     this.stats.cacheBytes += data.byteLength;
@@ -101,24 +104,12 @@ export class AssetStore {
   }
 
   /** A derived entry's bytes if cached and intact, else null (a damaged one is deleted). */
-  async derivedBytes(key) {
-    const cache = await this.cache;
-    const hit = cache && (await cache.match(key));
-    if (!hit) return null;
-    const data = new Uint8Array(await hit.arrayBuffer());
-    const started = performance.now();
-    const ok = (await sha256Hex(data)) === hit.headers.get("X-Sha256");
-    this.stats.verifyMs += performance.now() - started;
-    if (!ok) { await cache.delete(key); return null; }
-    this.stats.cacheBytes += data.byteLength;
-    return data;
+  derivedBytes(key) {
+    return this.#fromCache(key, (hit) => ({ bytes: Number(hit.headers.get("Content-Length")), sha256: hit.headers.get("X-Sha256") }));
   }
 
   async putDerived(key, data) {
-    const cache = await this.cache;
-    if (!cache) return;
-    const headers = { "Content-Type": "application/octet-stream", "X-Sha256": await sha256Hex(data) };
-    await cache.put(key, new Response(data, { headers }));
+    await this.#store(key, data, { "Content-Type": "application/octet-stream", "X-Sha256": await sha256Hex(data) });
   }
 
   async deleteDerived(key) {
