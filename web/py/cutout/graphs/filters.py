@@ -12,9 +12,11 @@ from .builder import Graph
 
 def box_sum(g: Graph, x: str, r: str) -> str:
     """Sum over a (2r+1)² window, zero outside the image. `r` is int64 [1]."""
-    for axis in (2, 3):
-        x = _box_sum_axis(g, x, r, axis)
-    return x
+    # onnxruntime's CumSum along the last axis ran ~10x slower than along
+    # rows (1024x721, 8 channels: 20 ms against 2): the column pass runs on
+    # the transposed map instead
+    swap = lambda t: g.op("Transpose", t, perm=[0, 1, 3, 2])  # noqa: E731
+    return swap(_box_sum_axis(g, swap(_box_sum_axis(g, x, r, 2)), r, 2))
 
 
 def _box_sum_axis(g: Graph, x: str, r: str, axis: int) -> str:

@@ -142,9 +142,14 @@ def _tile_alpha(g: Graph):
     # and the photo while it is still uint8
     groups = g.ops("Split", coef, g.const([3, 1, 3, 3], "int64"), n=4, axis=1)
     big_a, big_b = (up(part) for part in groups[:2])
-    chw = g.op("Unsqueeze", g.op("Transpose", padded, perm=[2, 0, 1]), g.const([0], "int64"))
-    rgb, a_in = (g.op("Cast", part, to=1) for part in g.ops("Split", chw, g.const([3, 1], "int64"), n=2, axis=1))
-    dot = g.op("ReduceSum", g.mul(big_a, rgb), g.const([1], "int64"), keepdims=1)
+    chw = g.op("Transpose", padded, perm=[2, 0, 1])
+    # split as [4, h*w] rows: a Split right after the Transpose is moved before
+    # it by onnxruntime's optimiser, into a strided split of the interleaved photo
+    flat = g.op("Reshape", chw, i64([4, -1]))
+    hw1 = g.op("Concat", i64([1, -1]), g.slice(g.op("Shape", chw), [1], [3], [0]), axis=0)
+    rgb, a_in = (g.op("Reshape", g.op("Cast", part, to=1), hw1)
+                 for part in g.ops("Split", flat, g.const([3, 1], "int64"), n=2, axis=0))
+    dot = g.op("Sum", *g.ops("Split", g.mul(big_a, rgb), g.const([1, 1, 1], "int64"), n=3, axis=1))
     alpha = g.op("Sigmoid", g.add(dot, big_b))
     colours = lambda: tuple(up(part) for part in groups[2:])  # noqa: E731
     return rgb, alpha, g.mul(alpha, a_in), colours, finish
@@ -168,10 +173,10 @@ def compose() -> object:
     # blur-fusion's last step: F + beta * (I - (beta F + (1 - beta) B)), with
     # I - (beta F + (1 - beta) B) = I - F + (1 - beta)(F - B)
     resid = g.add(g.sub(rgb, fg), g.mul(diff, g.sub(g.const(1.0), beta)))
-    colour = g.op("Clip", g.add(fg, g.mul(beta, resid)), g.const(0.0), g.const(255.0))
+    colour = g.add(fg, g.mul(beta, resid))  # (1 - beta)(F - B) can leave 0..255: _to_uint8_hwc clips
     # fully transparent pixels get black, not leftover colour
-    visible = g.op("Greater", a_out, g.const(0.5))
-    colour = g.op("Where", visible, colour, g.const(0.0))
+    # (a multiply by the 0/1 mask: ORT's broadcasting Where took a fifth of the graph)
+    colour = g.mul(colour, g.op("Cast", g.op("Greater", a_out, g.const(0.5)), to=1))
     g.output(finish(_to_uint8_hwc(g, g.op("Concat", colour, a_out, axis=1))), "out", "uint8", ["h", "w", 4])
     return g.model()
 
