@@ -164,8 +164,8 @@ def main(argv=None) -> None:
         f"\nAll runs: ISNet {', '.join(f'{v:.2f}' for v in t['isnet_all'])} s; "
         f"end-to-end {', '.join(f'{v:.2f}' for v in t['e2e_all'])} s.\n"
         "\nThe engine's share is onnxruntime's: the fp16 model's session at optimisation level 'all' "
-        "holds ~500 MiB (weights cast to fp32 and re-laid out for its NCHWc kernels) and keeps ~430 MiB "
-        "of working memory in its arena; level 'basic' needs ~180 MiB but ran ISNet 25-30% slower here. "
+        "holds ~500 MiB (weights cast to fp32 and re-laid out for its NCHWc kernels) and keeps about as much "
+        "again of working memory in its arena; level 'basic' needs ~180 MiB but ran ISNet 25-30% slower here. "
         "The image-dependent part: the photo and the output (1x each), onnxruntime's antialiased Resize "
         "of the full photo in the pre-process graph (~1.1x, freed after it), tiles in flight.\n")
     print(body)
