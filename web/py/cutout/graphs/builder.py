@@ -73,6 +73,10 @@ class Graph:
     def slice(self, x: str, starts, ends, axes) -> str:
         return self.op("Slice", x, self.const(starts, "int64"), self.const(ends, "int64"), self.const(axes, "int64"))
 
+    def swap_hw(self, x: str) -> str:
+        """NCHW -> NCWH: lets a pass along columns run as a pass along rows."""
+        return self.op("Transpose", x, perm=[0, 1, 3, 2])
+
     def channels(self, x: str, lo: int, hi: int, axis: int = 1) -> str:
         return self.slice(x, [lo], [hi], [axis])
 

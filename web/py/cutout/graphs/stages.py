@@ -126,10 +126,9 @@ def _tile_alpha(g: Graph):
     p = [g.op("Squeeze", g.slice(pos, [k], [k + 1], [0]), g.const([0], "int64")) for k in range(4)]
     rows = row_bands(g, dims[2], dims[0], p[0], p[2])
     cols = row_bands(g, dims[3], dims[1], p[1], p[3])
-    swap = lambda t: g.op("Transpose", t, perm=[0, 1, 3, 2])  # noqa: E731
 
     def up(part):  # columns first, while the map is small (the column pass runs on it transposed)
-        return upsample_rows(g, swap(upsample_rows(g, swap(part), cols, dims[1])), rows)
+        return upsample_rows(g, g.swap_hw(upsample_rows(g, g.swap_hw(part), cols, dims[1])), rows)
 
     i64 = g.i64
     extra = g.op("Unsqueeze", g.sub(rows[2], dims[0]), i64([0]))
