@@ -30,6 +30,7 @@ from .report import write_section
 
 SIZES = {"1 MP": (1224, 816), "12 MP": (4240, 2832), "24 MP": (6000, 4000)}
 PHOTOS = ROOT / ".cache" / "bench-photos"
+WARM_REPEATS = 3  # warm visits of the first photo, for the warm-visit target
 STAND_IN = "test=1&model=stand-in-ellipse"
 
 
@@ -56,17 +57,26 @@ def stage_row(label: str, mode: str, boot: dict, job: dict, peak: int, first_res
             s(job["wall"]), s(first_result) if first_result else "", f"{peak / 2**20:.0f}" if peak else ""]
 
 
-def sized_runs(browser, url: str, photos: dict, backend: str, query: str = "", modes=("cold", "warm")) -> list[list]:
+def sized_runs(browser, url: str, photos: dict, backend: str, query: str = "", modes=("cold", "warm"),
+               first_results: dict | None = None) -> list[list]:
+    """One stage row per photo and mode. With `first_results`, the first photo
+    gets WARM_REPEATS warm visits (the warm-visit target is one number per
+    visit, and one visit swings with the machine): page load -> result shown
+    of each goes into first_results[label]; the table shows the first."""
     rows = []
-    for label, photo in photos.items():
+    for n, (label, photo) in enumerate(photos.items()):
         context = browser.new_context()
+        visits = [m for m in modes for _ in range(WARM_REPEATS if m == "warm" and n == 0 and first_results is not None else 1)]
         try:
-            for mode in modes:
+            for i, mode in enumerate(visits):
                 with TabMemory(browser.tag) as mem:
                     page, boot = open_app(context, url, f"backend={backend}&{query}")
                     job = app_job(page, photo)
-                rows.append(stage_row(label, f"{backend} {mode}", boot, job, mem.peak, job["since_page_load"]))
-                print("  ", rows[-1], flush=True)
+                if mode == "warm" and first_results is not None:
+                    first_results.setdefault(label, []).append(job["since_page_load"] / 1000)
+                if visits.index(mode) == i:
+                    rows.append(stage_row(label, f"{backend} {mode}", boot, job, mem.peak, job["since_page_load"]))
+                    print("  ", rows[-1], flush=True)
                 page.close()
         finally:
             context.close()
@@ -157,7 +167,7 @@ STAGE_HEADER = ["photo", "backend, visit", "runtime boot", "model fetch+verify",
                 "tab peak RSS (MiB)"]
 
 
-def report(args, stage_rows, webgpu_rows, ours, peers, elapsed) -> str:
+def report(args, stage_rows, webgpu_rows, ours, peers, first_results, elapsed) -> str:
     parts = ["Seconds unless stated, on the page's own clock (ours and IMG.LY's alike). *result shown*: file chosen "
              "→ cutout on screen (drawn from the engine's raw pixels); *PNG encode*: after that, until the PNG file is "
              "ready (the download buttons wait for it); *PNG ready*: file chosen → PNG ready; steady-state times below "
@@ -189,12 +199,12 @@ def report(args, stage_rows, webgpu_rows, ours, peers, elapsed) -> str:
             if sized:
                 parts.append(f"\nIMG.LY {m} on the sized photos (warm, s): " +
                              ", ".join(f"{k}: {v / 1000:.1f}" if isinstance(v, float) else f"{k}: {v}" for k, v in sized.items()) + "\n")
-    parts.append(targets(stage_rows, ours))
+    parts.append(targets(stage_rows, ours, first_results))
     parts.append(f"\nBenchmark wall time: {elapsed / 60:.1f} min.\n")
     return "\n".join(parts)
 
 
-def targets(stage_rows, ours) -> str:
+def targets(stage_rows, ours, first_results: dict) -> str:
     """The issue's ratios, from this run's rows (columns as in STAGE_HEADER)."""
     lines = []
     for r in stage_rows:
@@ -202,11 +212,13 @@ def targets(stage_rows, ours) -> str:
             lines.append(f"- {r[0]} warm: result shown / inference = {float(r[9]) / float(r[7]):.2f}×, "
                          f"PNG ready / inference = {float(r[11]) / float(r[7]):.2f}× "
                          f"(target ≤ 1.3× at 24 MP); tab peak RSS {r[13]} MiB")
-    warm_1mp = next((r for r in stage_rows if r[0] == "1 MP" and r[1] == "wasm warm"), None)
-    if warm_1mp and ours:
+    first = first_results.get("1 MP") if first_results else None
+    if first and ours:
         steady = statistics.fmean(ours[0]) / 1000
-        lines.append(f"- warm second visit, page load → first result shown (1 MP) / steady-state s/image (alphamatting27): "
-                     f"{float(warm_1mp[12]) / steady:.2f}× (target ≤ 1.3×; different photo sizes, same run)")
+        shown = ", ".join(f"{v:.2f}" for v in first)
+        lines.append(f"- warm second visit, page load → first result shown (1 MP; median of {len(first)} visits: {shown} s) "
+                     f"/ steady-state s/image (alphamatting27): {statistics.median(first) / steady:.2f}× "
+                     f"(target ≤ 1.3×; different photo sizes, same run)")
     return "\n### Targets\n\n" + "\n".join(lines) + "\n" if lines else ""
 
 
@@ -226,11 +238,12 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit("../shared/eval/alphamatting27 not found: the steady-state run needs it")
     with app_server() as url, chromium() as browser:
         print("sized photos, WASM:", flush=True)
-        stage_rows = sized_runs(browser, url, photos, "wasm")
+        first_results: dict = {}
+        stage_rows = sized_runs(browser, url, photos, "wasm", first_results=first_results)
         webgpu_rows = [] if args.no_webgpu else sized_runs(browser, url, dict(list(photos.items())[:1]), "webgpu", STAND_IN, ("cold",))
         print("steady state, ours and IMG.LY alternating:", flush=True)
         ours, peers = steady_state(browser, url, items, photos, () if args.no_peer else PEER_MODELS)
-    body = report(args, stage_rows, webgpu_rows, ours, peers, time.perf_counter() - started)
+    body = report(args, stage_rows, webgpu_rows, ours, peers, first_results, time.perf_counter() - started)
     print(body)
     if not args.no_write:
         argv_text = " ".join(argv or [])
