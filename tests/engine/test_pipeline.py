@@ -8,7 +8,7 @@ import pytest
 
 from cutout.errors import CutoutError
 from cutout.pipeline import Options, Stats, cutout
-from cutout.tiling import model_size
+from cutout.tiling import EMPTY_BELOW, SOLID_ABOVE, _cell_range, classify, model_size, plan_tiles
 
 from .conftest import disk_photo
 
@@ -46,6 +46,27 @@ def test_skipped_tiles_match_computed_ones(toy_backend, toy_manifest, monkeypatc
     monkeypatch.setattr("cutout.pipeline.classify", lambda *a, **k: "mixed")
     full, _ = run(toy_backend, toy_manifest, photo, tile=64)
     assert_same_cutout(fast, full)
+
+
+@pytest.mark.parametrize("full, work", [((4000, 6000), (683, 1024)), ((2906, 4129), (721, 1024)), ((37, 1000), (37, 1000))])
+def test_classify_matches_every_cell_under_the_tile(full, work):
+    """The per-row slice maxima in classify against a cell-by-cell reading."""
+    rng = np.random.default_rng(3)
+    gh, gw = -(-work[0] // 8), -(-work[1] // 8)
+    yy, xx = np.mgrid[:gh, :gw]
+    dist = np.hypot(yy - gh * rng.random(), xx - gw * rng.random()) - gh / 3
+    lo = np.where(dist < -3, 1.0, np.where(dist > 0, 0.0, 0.4))
+    hi = np.where(dist > 3, 0.0, np.where(dist < 0, 1.0, 0.6))
+    bounds = [*(-lo).ravel().tolist(), *hi.ravel().tolist()]
+    seen = set()
+    for tile in plan_tiles(*full, 256):
+        rows = _cell_range(tile.y, tile.h, full[0], work[0], 8)
+        cols = _cell_range(tile.x, tile.w, full[1], work[1], 8)
+        cell_lo, cell_hi = lo[rows.start:rows.stop, cols.start:cols.stop], hi[rows.start:rows.stop, cols.start:cols.stop]
+        expect = "empty" if cell_hi.max() <= EMPTY_BELOW else "solid" if cell_lo.min() >= SOLID_ABOVE else "mixed"
+        assert classify(tile, full, work, bounds, (gh, gw), 8) == expect
+        seen.add(expect)
+    assert seen == {"empty", "solid", "mixed"} or full[0] < 256
 
 
 def test_mask_output_is_alpha_of_cutout(toy_backend, toy_manifest):

@@ -81,12 +81,12 @@ def classify(tile: Tile, full, work, bounds: list[float], grid: tuple[int, int],
     """'empty', 'solid' or 'mixed', from the per-cell alpha bounds
     (flat list [2, gh, gw]: minus the lower bound, then the upper bound)."""
     gh, gw = grid
-    lo, hi = math.inf, -math.inf
-    for cy in _cell_range(tile.y, tile.h, full[0], work[0], cell):
-        for cx in _cell_range(tile.x, tile.w, full[1], work[1], cell):
-            i = cy * gw + cx
-            lo = min(lo, -bounds[i])
-            hi = max(hi, bounds[gh * gw + i])
+    cols = _cell_range(tile.x, tile.w, full[1], work[1], cell)
+    # a max() over each row's slice: the loop over cells runs in C (in Pyodide a
+    # Python loop over the ~120 cells of each 512² tile of a 24 MP photo cost ~0.5 ms)
+    starts = [cy * gw + cols.start for cy in _cell_range(tile.y, tile.h, full[0], work[0], cell)]
+    lo = -max(max(bounds[i:i + len(cols)]) for i in starts)
+    hi = max(max(bounds[gh * gw + i:gh * gw + i + len(cols)]) for i in starts)
     if hi <= EMPTY_BELOW:
         return "empty"
     if lo >= SOLID_ABOVE:
