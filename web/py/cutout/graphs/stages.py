@@ -32,8 +32,12 @@ def pre() -> object:
     rgba = g.input("rgba", "uint8", ["H", "W", 4])
     size = g.input("guide_size", "int64", [2])
     model_size = g.input("model_size", "int64", [2])  # ISNet's input (h, w): tiling.model_size
-    # antialiased resize straight on uint8 HWC: the full-res photo is read once
-    small = g.op("Resize", rgba, "", "", size, mode="linear", antialias=1, axes=[0, 1])
+    # antialiased resize straight on uint8 HWC: the full-res photo is read once.
+    # As a 4-D NHWC resize (N and C kept): onnxruntime's 2-axis form of it copied
+    # the whole photo first (+191 MiB at 50 MP) and ran ~1.8x slower, same output
+    sizes = g.op("Concat", g.i64([1]), size, g.i64([4]), axis=0)
+    small = g.op("Squeeze", g.op("Resize", g.op("Unsqueeze", rgba, g.i64([0])), "", "", sizes,
+                                 mode="linear", antialias=1), g.i64([0]))
     chw = g.op("Transpose", g.op("Cast", small, to=1), perm=[2, 0, 1])
     rgb = g.slice(chw, [0], [3], [0])
     guide = g.mul(g.op("Unsqueeze", rgb, g.const([0], "int64")), g.const(1 / 255))
