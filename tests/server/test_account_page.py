@@ -57,7 +57,8 @@ def test_account_page_end_to_end(page, inbox):
         signup.locator(f"input[name={box}]").check()
     signup.get_by_role("button", name="Create account").click()
     page.get_by_text("Account created").wait_for()
-    assert page.locator("#activation").is_visible()
+    # the notice is said before the page refreshes its account panels: wait, do not race
+    page.locator("#activation").wait_for(state="visible")
 
     token = inbox.token("page@example.org", "activate", "/links/activate")
     page.goto(f"{server.url}/links/activate?token={token}")
