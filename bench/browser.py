@@ -66,18 +66,19 @@ def sized_runs(browser, url: str, photos: dict, backend: str, query: str = "", m
     rows = []
     for n, (label, photo) in enumerate(photos.items()):
         context = browser.new_context()
-        visits = [m for m in modes for _ in range(WARM_REPEATS if m == "warm" and n == 0 and first_results is not None else 1)]
         try:
-            for i, mode in enumerate(visits):
-                with TabMemory(browser.tag) as mem:
-                    page, boot = open_app(context, url, f"backend={backend}&{query}")
-                    job = app_job(page, photo)
-                if mode == "warm" and first_results is not None:
-                    first_results.setdefault(label, []).append(job["since_page_load"] / 1000)
-                if visits.index(mode) == i:
-                    rows.append(stage_row(label, f"{backend} {mode}", boot, job, mem.peak, job["since_page_load"]))
-                    print("  ", rows[-1], flush=True)
-                page.close()
+            for mode in modes:
+                repeats = WARM_REPEATS if mode == "warm" and n == 0 and first_results is not None else 1
+                for rep in range(repeats):
+                    with TabMemory(browser.tag) as mem:
+                        page, boot = open_app(context, url, f"backend={backend}&{query}")
+                        job = app_job(page, photo)
+                    if mode == "warm" and first_results is not None:
+                        first_results.setdefault(label, []).append(job["since_page_load"] / 1000)
+                    if rep == 0:
+                        rows.append(stage_row(label, f"{backend} {mode}", boot, job, mem.peak, job["since_page_load"]))
+                        print("  ", rows[-1], flush=True)
+                    page.close()
         finally:
             context.close()
     return rows

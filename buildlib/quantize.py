@@ -29,6 +29,8 @@ def _quantize_weight(w: np.ndarray) -> tuple[np.ndarray, np.float32, np.uint8]:
 def quantize_convs(model: ModelProto, keep: tuple[str, ...]) -> dict:
     """Rewrite `model` in place; returns counts. Convs whose name starts with
     one of `keep` stay fp32; each prefix must match at least one."""
+    if not any(o.domain in ("", "ai.onnx") and o.version >= 10 for o in model.opset_import):
+        raise ValueError("ConvInteger needs opset >= 10")
     g = model.graph
     inits = {t.name: t for t in g.initializer}
     names = [n.name for n in g.node if n.op_type == "Conv"]
@@ -47,15 +49,15 @@ def quantize_convs(model: ModelProto, keep: tuple[str, ...]) -> dict:
         new_inits += [numpy_helper.from_array(q, p + "/w"), numpy_helper.from_array(np.array(scale), p + "/w_scale"),
                       numpy_helper.from_array(np.array(zero), p + "/w_zero")]
         dead.add(w_name)
-        attrs = [a for a in node.attribute]
+        conv = helper.make_node("ConvInteger", [p + "/x", p + "/w", p + "/x_zero", p + "/w_zero"], [p + "/acc"],
+                                name=p + "/conv")
+        conv.attribute.extend(node.attribute)  # pads, strides, dilations, group: as the Conv's
         nodes += [
             helper.make_node("DynamicQuantizeLinear", [x], [p + "/x", p + "/x_scale", p + "/x_zero"], name=p + "/dql"),
-            helper.make_node("ConvInteger", [p + "/x", p + "/w", p + "/x_zero", p + "/w_zero"], [p + "/acc"],
-                             name=p + "/conv"),
+            conv,
             helper.make_node("Cast", [p + "/acc"], [p + "/accf"], name=p + "/cast", to=TensorProto.FLOAT),
             helper.make_node("Mul", [p + "/x_scale", p + "/w_scale"], [p + "/scale"], name=p + "/scale"),
         ]
-        nodes[-3].attribute.extend(attrs)
         out = node.output[0]
         if len(node.input) > 2 and node.input[2]:
             bias = numpy_helper.to_array(inits[node.input[2]]).astype(np.float32)
@@ -73,6 +75,4 @@ def quantize_convs(model: ModelProto, keep: tuple[str, ...]) -> dict:
     del g.initializer[:]
     g.initializer.extend(kept_inits + new_inits)
     del g.value_info[:]  # conv outputs are now produced by other ops
-    if not any(o.domain in ("", "ai.onnx") and o.version >= 10 for o in model.opset_import):
-        raise ValueError("ConvInteger needs opset >= 10")
     return counts
