@@ -119,7 +119,7 @@ def test_cancel_stops_the_job(toy_backend, toy_manifest):
 
 
 def test_cancel_during_compose_stops_the_tiles_in_flight(toy_backend, toy_manifest):
-    """Tiles run several at once (CPythonBackend.run_tiles): a cancel between
+    """Tiles run several at once (CPythonBackend.compose_tiles): a cancel between
     tiles ends the job, and the backend serves the next one unharmed."""
     photo = disk_photo(700, 1300, seed=7)
     fractions = []

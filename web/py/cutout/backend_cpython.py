@@ -41,7 +41,7 @@ class CPythonBackend:
         opts = ort.SessionOptions()
         # A tile graph is ~40 small ops: a thread pool's wake-ups cost as much
         # as the ops (2 threads ran a 256² tile no faster than 1), so tiles run
-        # single-threaded, one per core at once (run_tiles).
+        # single-threaded, one per core at once (compose_tiles).
         opts.intra_op_num_threads = 1 if tiles else self.threads
         opts.inter_op_num_threads = 1
         opts.log_severity_level = 3
@@ -63,19 +63,43 @@ class CPythonBackend:
             raise CutoutError("out_of_memory", str(exc)) from exc
         return dict(zip(outputs, values))
 
-    def run_tiles(self, session, jobs, outputs: Sequence[str]):
+    def compose_tiles(self, session, rgba, coef, out, plan, extra: dict, progress) -> bool:
+        settled = slice(0, 4) if out.shape[2] == 4 else slice(3, 4)
+        finished = True
+
+        def jobs():
+            nonlocal finished
+            for i, job in enumerate(plan):
+                if not progress(i):
+                    finished = False
+                    return
+                t, w = job.tile, job.window
+                pixels = rgba[t.y:t.y + t.h, t.x:t.x + t.w]
+                if w is None:
+                    out[t.y:t.y + t.h, t.x:t.x + t.w] = pixels[..., settled]
+                    continue
+                yield t, {"rgba": pixels, "pos": np.asarray(w.pos, np.float32),
+                          "coef": coef[:, :, w.starts[0]:w.ends[0], w.starts[1]:w.ends[1]], **extra}
+
+        for t, result in self._run_tiles(session, jobs()):
+            out[t.y:t.y + t.h, t.x:t.x + t.w] = result
+        return finished
+
+    def _run_tiles(self, session, jobs):
+        """Up to 2 tiles per core in flight; `jobs` is pulled lazily, a few
+        ahead of the results, so memory stays bounded."""
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="cutout-tile")
         pending: deque = deque()
         try:
             for key, feeds in jobs:
-                pending.append((key, self._pool.submit(self.run, session, feeds, outputs)))
+                pending.append((key, self._pool.submit(self.run, session, feeds, ["out"])))
                 if len(pending) >= 2 * self.threads:
                     key, future = pending.popleft()
-                    yield key, future.result()
+                    yield key, future.result()["out"]
             while pending:
                 key, future = pending.popleft()
-                yield key, future.result()
+                yield key, future.result()["out"]
         finally:  # cancelled or failed: let the tiles in flight finish, drop their results
             for _key, future in pending:
                 future.cancel()
@@ -91,15 +115,8 @@ class CPythonBackend:
     def shape(self, tensor) -> tuple[int, ...]:
         return tuple(tensor.shape)
 
-    def crop(self, tensor, starts, ends):
-        return tensor[tuple(slice(s, e) for s, e in zip(starts, ends))]
-
     def new_image(self, height: int, width: int, channels: int):
         return np.zeros((height, width, channels), np.uint8)
-
-    def paste(self, dst, src, y: int, x: int) -> None:
-        h, w = src.shape[:2]
-        dst[y:y + h, x:x + w] = src
 
     def release(self, tensor) -> None:
         pass

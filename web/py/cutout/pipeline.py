@@ -9,7 +9,7 @@ Memory bound for the full-resolution stage: the input and output images
 (4 bytes/pixel each) plus the working sets of the tiles in flight, about 130
 bytes per tile pixel each (10 float32 coefficient channels upsampled, colour
 and alpha planes): the CPU backend keeps up to 2 per core of its 256² tiles
-in flight (~9 MB each), the browser one 512² tile (~35 MB), whatever the
+in flight (~9 MB each), the browser one 384² tile (~20 MB), whatever the
 photo's size.
 """
 
@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from .errors import CutoutError
-from .graphs_meta import BOUNDS_CELL, COEF_CHANNELS, MODEL_MULTIPLE, MODEL_SIZE
+from .graphs_meta import BOUNDS_CELL, MODEL_MULTIPLE, MODEL_SIZE
 from .manifest import Manifest
-from .tiling import classify, coef_window, model_size, plan_tiles, working_size
+from .tiling import TileJob, classify, coef_window, model_size, plan_tiles, working_size
 
 MAX_PIXELS = 64_000_000  # 8000 x 8000; a 100-megapixel photo is refused up front
 MIN_SIDE = 8
@@ -151,35 +151,27 @@ def _compose(run: "_Runner", options: Options, rgba, coef: dict, full, work):
     out = b.new_image(full[0], full[1], channels)
     bounds = b.to_list(coef["bounds"])
     grid = b.shape(coef["bounds"])[2:]
-    tiles = plan_tiles(full[0], full[1], options.tile or b.tile)
     counts = run.stats.tiles
-    keep_photo = b.constant([0.0 if options.refine else 1.0], [1], "float32")
     run.stage("compose", 0.7)
+    plan = []  # empty tiles stay out: the output buffer starts transparent
+    for tile in plan_tiles(full[0], full[1], options.tile or b.tile):
+        kind = classify(tile, full, work, bounds, grid, BOUNDS_CELL)
+        counts[kind] = counts.get(kind, 0) + 1
+        if kind != "empty":
+            plan.append(TileJob(tile, coef_window(tile, full, work) if kind == "mixed" else None))
+    extra = {"keep_photo": b.constant([0.0 if options.refine else 1.0], [1], "float32")} if channels == 4 else {}
 
-    def jobs():
-        """Mixed tiles' feeds; settled tiles are written here and skipped."""
-        for i, tile in enumerate(tiles):
-            run.stage("compose", 0.7 + 0.3 * i / len(tiles), record=False)
-            kind = classify(tile, full, work, bounds, grid, BOUNDS_CELL)
-            counts[kind] = counts.get(kind, 0) + 1
-            if kind == "empty":
-                continue  # the output buffer starts transparent
-            pixels = b.crop(rgba, (tile.y, tile.x, 0), (tile.y + tile.h, tile.x + tile.w, 4))
-            if kind == "solid":
-                b.paste(out, pixels if channels == 4 else b.crop(pixels, (0, 0, 3), (tile.h, tile.w, 4)), tile.y, tile.x)
-                continue
-            win = coef_window(tile, full, work)
-            feeds = {"rgba": pixels, "pos": b.constant(win.pos, [4], "float32"),
-                     "coef": b.crop(coef["coef"], (0, 0, *win.starts), (1, COEF_CHANNELS, *win.ends))}
-            if channels == 4:
-                feeds["keep_photo"] = keep_photo
-            yield (tile, pixels, feeds["coef"]), feeds
+    def tick(done: int) -> bool:  # False: cancelled, the backend stops
+        try:
+            run.stage("compose", 0.7 + 0.3 * done / len(plan), record=False)
+        except CutoutError:
+            return False
+        return True
 
     name = "graph-compose" if options.output == "cutout" else "graph-mask"
-    for (tile, pixels, coef_crop), result in run.tiles(name, jobs(), ["out"]):
-        b.paste(out, result["out"], tile.y, tile.x)
-        for t in (result["out"], pixels, coef_crop):
-            b.release(t)
+    if not b.compose_tiles(run.load(name, tiles=True), rgba, coef["coef"], out, plan, extra, tick):
+        run.stage("compose", 1.0)  # raises the cancel that stopped the tiles
+        raise CutoutError("cancelled")
     run.stage("compose", 1.0)
     return out
 
@@ -204,12 +196,9 @@ class _Runner:
             self._progress(name, fraction)
 
     def graph(self, asset_name: str, feeds: dict, outputs: list[str]) -> dict:
-        return self.backend.run(self._load(asset_name, False), feeds, outputs)
+        return self.backend.run(self.load(asset_name), feeds, outputs)
 
-    def tiles(self, asset_name: str, jobs, outputs: list[str]):
-        return self.backend.run_tiles(self._load(asset_name, True), jobs, outputs)
-
-    def _load(self, asset_name: str, tiles: bool):
+    def load(self, asset_name: str, tiles: bool = False):
         started = time.perf_counter()
         session = self.backend.load(self.manifest.get(asset_name), tiles)
         loading = time.perf_counter() - started

@@ -31,6 +31,21 @@ class Window:
     pos: tuple[float, float, float, float]
 
 
+@dataclass(frozen=True)
+class TileJob:
+    """One tile of the compose stage's plan: `window` None for a settled
+    (fully opaque) tile, whose photo pixels are copied as they are."""
+    tile: Tile
+    window: Window | None
+
+    def row(self) -> list:
+        """As numbers for a backend that takes the plan as plain data:
+        [y, x, h, w] (+ [cy0, cx0, cy1, cx1, py, px, dy, dx] when mixed)."""
+        t, w = self.tile, self.window
+        head = [t.y, t.x, t.h, t.w]
+        return head if w is None else head + [*w.starts, *w.ends, *w.pos]
+
+
 def working_size(height: int, width: int, limit: int) -> tuple[int, int]:
     """Aspect-preserving size with the long side at most `limit`."""
     scale = min(1.0, limit / max(height, width))

@@ -113,18 +113,41 @@ export class OrtBridge {
 
   shape(tensor) { return Array.from(tensor.dims); }
 
-  async crop(tensor, starts, ends) {
-    const dims = Array.from(tensor.dims);
-    const { data, shape } = cropBlock(await cpuData(tensor), dims, Array.from(starts), Array.from(ends));
-    return new this.ort.Tensor(tensor.type, data, shape);
-  }
-
   newImage(height, width, channels) {
     return new this.ort.Tensor("uint8", new Uint8Array(height * width * channels), [height, width, channels]);
   }
 
-  async paste(dst, src, y, x) {
-    pasteImage(dst.data, Array.from(dst.dims), await cpuData(src), Array.from(src.dims), y, x);
+  /** The compose stage's tile loop (its plan is made in Python: cutout.pipeline;
+   * here a tile costs no Python <-> JS round trips). Each plan row is [y, x, h, w]
+   * for a settled tile (the photo's pixels are copied, only their alpha for a
+   * one-channel `out`) or [y, x, h, w, cy0, cx0, cy1, cx1, py, px, dy, dx] for a
+   * mixed one: the tile graph runs on the photo's tile, the coefficient window
+   * [cy0, cy1) x [cx0, cx1) and `pos`, plus the `extras` feeds. `progress(done)`
+   * is asked before each tile; false (a cancel) stops the loop. Returns whether
+   * every tile was done. */
+  async composeTiles(handle, rgba, coef, out, plan, names, extras, progress) {
+    const photo = await cpuData(rgba), coefs = await cpuData(coef);
+    const photoDims = Array.from(rgba.dims), coefDims = Array.from(coef.dims), outDims = Array.from(out.dims);
+    const settledFrom = outDims[2] === 1 ? 3 : 0;
+    const T = this.ort.Tensor;
+    for (let i = 0; i < plan.length; i++) {
+      if (!progress(i)) return false;
+      const [y, x, h, w, ...win] = plan[i];
+      if (win.length === 0) {
+        const px = cropBlock(photo, photoDims, [y, x, settledFrom], [y + h, x + w, 4]);
+        pasteImage(out.data, outDims, px.data, px.shape, y, x);
+        continue;
+      }
+      const [cy0, cx0, cy1, cx1, ...pos] = win;
+      const px = cropBlock(photo, photoDims, [y, x, 0], [y + h, x + w, 4]);
+      const cf = cropBlock(coefs, coefDims, [0, 0, cy0, cx0], [1, coefDims[1], cy1, cx1]);
+      const feeds = [new T("uint8", px.data, px.shape), new T("float32", cf.data, cf.shape),
+        new T("float32", Float32Array.from(pos), [4]), ...extras];
+      const [result] = await this.run(handle, ["rgba", "coef", "pos", ...names], feeds, ["out"]);
+      pasteImage(out.data, outDims, await cpuData(result), Array.from(result.dims), y, x);
+      this.release(result);
+    }
+    return true;
   }
 
   release(tensor) {
