@@ -128,13 +128,15 @@ def open_app(context, url: str, query: str):
 
 
 # Marks taken in the page, on its own clock: the file input's change event, and
-# the moments body[data-job] turns done/error and body[data-encoded] appears.
-# (Waiting in the driver alone would add Playwright's polling, up to 0.5 s.)
+# the moments body[data-engine] turns ready, body[data-job] turns done/error and
+# body[data-encoded] appears. (Waiting in the driver alone would add
+# Playwright's polling, up to 0.5 s.)
 _MARK = """() => {
   const body = document.body, marks = (window.__benchMarks = {});
   if (window.__benchObserver) window.__benchObserver.disconnect();
   document.getElementById("file").addEventListener("change", () => { marks.chosen = performance.now(); }, { once: true });
   window.__benchObserver = new MutationObserver(() => {
+    if (!marks.ready && body.dataset.engine === "ready") marks.ready = performance.now();
     if (!marks.done && ["done", "error"].includes(body.dataset.job)) marks.done = performance.now();
     if (marks.done && !marks.encoded && body.dataset.encoded) marks.encoded = performance.now();
   });
@@ -162,6 +164,26 @@ def app_job(page, photo: Path, keep: bool = False) -> dict:
             page.click("#save-png")
         out["alpha"] = np.asarray(Image.open(info.value.path()).convert("RGBA"))[..., 3]
     return out
+
+
+def first_result(context, url: str, query: str, photo: Path) -> dict:
+    """A visit that gives the app `photo` as soon as its page has loaded, while
+    the engine starts (as a photo dropped at once, or opened with the installed
+    app): page load -> result shown measures the app, with no wait in the
+    driver between the engine's ready and the file. Times in ms from the
+    page's navigation start."""
+    page = context.new_page()
+    try:
+        page.goto(f"{url}/?{query}", wait_until="domcontentloaded")
+        page.evaluate(_MARK)
+        page.set_input_files("#file", str(photo))
+        page.wait_for_selector("body[data-job=done], body[data-job=error]", state="attached", timeout=JOB_TIMEOUT_MS)
+        if page.get_attribute("body", "data-job") != "done":
+            raise RuntimeError(f"{photo.name}: {page.text_content('#error')}")
+        marks = page.evaluate("() => window.__benchMarks")
+        return {"chosen": marks["chosen"], "ready": marks.get("ready", 0.0), "shown": marks["done"]}
+    finally:
+        page.close()
 
 
 def peer_job(page, photo_url: str, keep: bool = False) -> dict:

@@ -82,12 +82,12 @@ def test_refine_foreground_matches_reference():
     coef, bounds = session(stages.refine()).run(
         ["coef", "bounds"], {"guide": guide.transpose(2, 0, 1)[None], "mask": mask.transpose(2, 0, 1)[None],
                              "radii": radii, "eps": eps, "shift": shift})
-    assert coef.shape == (1, 10, 82, 102)
+    assert coef.shape == (1, 10, 80, 100)
     p = ref.resize(mask, 80, 100)[..., 0]
     big_a, big_b = ref.refine_alpha(guide.astype(np.float64), p, GF_RADIUS, 1e-3, 0.85, LOGIT_CLIP)
     alpha = ref.sigmoid((big_a * guide).sum(-1) + big_b)
     fg, bg = ref.blur_fusion(guide.astype(np.float64), alpha, [8, 2])
-    inner = ref.unpack(coef[0, :, 1:-1, 1:-1].transpose(1, 2, 0))
+    inner = ref.unpack(coef[0].transpose(1, 2, 0))
     # the refined alpha itself (the coefficients' effect on the guide)
     got_alpha = ref.sigmoid((inner[..., :3] * guide).sum(-1) + inner[..., 3])
     assert np.abs(got_alpha - alpha).max() < 2e-3
@@ -114,11 +114,10 @@ def test_compose_matches_reference_on_whole_image():
     big_a = rng.normal(0, 0.3, (*work, 3))
     big_b = rng.random(work)
     fg, bg = rng.random((*work, 3)), rng.random((*work, 3))
-    coef = ref.pack(big_a, big_b, fg, bg).transpose(2, 0, 1)[None]
-    padded = np.pad(coef, ((0, 0), (0, 0), (1, 1), (1, 1)), mode="edge").astype(np.float32)
+    coef = ref.pack(big_a, big_b, fg, bg).transpose(2, 0, 1)[None].astype(np.float32)
     from cutout.tiling import Tile, coef_window
     win = coef_window(Tile(0, 0, 150, 190), (150, 190), work)
-    crop = padded[:, :, win.starts[0]:win.ends[0], win.starts[1]:win.ends[1]]
+    crop = coef[:, :, win.starts[0]:win.ends[0], win.starts[1]:win.ends[1]]
     (out,) = session(stages.compose()).run(["out"], {"rgba": photo, "coef": crop, "pos": np.array(win.pos, np.float32),
                                                       "keep_photo": np.array([0.0], np.float32)})
     expect = ref.compose(photo, big_a, big_b, fg, bg)
@@ -135,7 +134,7 @@ def test_plain_alpha_is_the_resized_mask():
     coef, bounds = session(stages.plain()).run(
         ["coef", "bounds"], {"guide": guide.transpose(2, 0, 1)[None], "mask": mask.transpose(2, 0, 1)[None]})
     p = ref.resize(mask, 60, 80)[..., 0]
-    inner = coef[0, :, 1:-1, 1:-1]
+    inner = coef[0]
     assert np.abs(inner[:3]).max() == 0
     assert np.abs(ref.sigmoid(inner[3]) - p).max() < 1e-4
     cells = np.pad(p, ((0, 4), (0, 0)), constant_values=-1).reshape(8, 8, 10, 8)  # 60x80 -> 8x10 cells

@@ -23,7 +23,7 @@ class Tile:
 
 @dataclass(frozen=True)
 class Window:
-    """Crop of the padded coefficient map for one tile, and where the tile's
+    """Crop of the coefficient map for one tile, and where the tile's
     pixels sample it (first position and step, in crop pixels, y then x): the
     same positions an untiled half-pixel bilinear resize of the map uses."""
     starts: tuple[int, int]
@@ -72,10 +72,10 @@ def plan_tiles(height: int, width: int, size: int) -> list[Tile]:
 
 def _axis_window(start: int, length: int, full: int, work: int) -> tuple[int, int, float, float]:
     scale = work / full
-    first = (start + 0.5) * scale + 0.5  # +0.5: half-pixel centre, +1 pad, -0.5
-    last = (start + length - 0.5) * scale + 0.5
+    first = (start + 0.5) * scale - 0.5  # half-pixel centres; >= -0.5 (the tile graph clamps to the edge row)
+    last = (start + length - 0.5) * scale - 0.5
     c0 = max(math.floor(first) - 1, 0)
-    c1 = min(math.floor(last) + 3, work + 2)
+    c1 = min(math.floor(last) + 3, work)
     return c0, c1, first - c0, scale
 
 

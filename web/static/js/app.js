@@ -45,8 +45,8 @@ async function startEngine() {
   const options = bootOptions();
   $("backend-choice").value = options.backend;
   state.client = new EngineClient(options);
-  state.client.onBootProgress = (p) => {
-    if (!state.busy) status.busy(p.stage, p.fraction, p.bytes ? ` ${Math.round((p.bytes * p.fraction) / 1e6)} of ${Math.round(p.bytes / 1e6)} MB` : "");
+  state.client.onBootProgress = (p) => { // a photo chosen meanwhile waits for this too: show it either way
+    status.busy(p.stage, p.fraction, p.bytes ? ` ${Math.round((p.bytes * p.fraction) / 1e6)} of ${Math.round(p.bytes / 1e6)} MB` : "");
     if (!state.busy) status.cancelEl.disabled = true; // nothing to cancel while the engine starts
   };
   status.busy("boot", null);

@@ -49,28 +49,26 @@ def guided_filter_coefficients(g: Graph, guide: str, p: str, r: int, eps: str):
     such that the filtered output is sum_c A_c * guide_c + b. Coefficients are
     smooth, so they can be upsampled and applied to a full-resolution guide
     (the "fast guided filter")."""
-    ic = g.sub(guide, g.const(0.5))  # centred: keeps cumulative sums small
-    chans = [g.channels(ic, c, c + 1) for c in range(3)]
+    ic = g.sub(guide, g.const(0.5))  # centred: keeps the window sums small
+    chans = g.ops("Split", ic, g.const([1, 1, 1], "int64"), n=3, axis=1)
     pairs = [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)]
-    products = [g.mul(chans[i], chans[j]) for i, j in pairs]
-    stack = g.op("Concat", ic, p, g.mul(ic, p), *products, axis=1)
-    means = box_mean_fixed(g, stack, r)
-    m_i = g.channels(means, 0, 3)
-    m_p = g.channels(means, 3, 4)
-    cov_ip = g.sub(g.channels(means, 4, 7), g.mul(m_i, m_p))
-    mi = [g.channels(m_i, c, c + 1) for c in range(3)]
+    # every window mean pooled on its own tensor: a 13-channel stack and the
+    # slices back out of it were copies that cost as much as the pooling
+    m_i = box_mean_fixed(g, ic, r)
+    m_p = box_mean_fixed(g, p, r)
+    cov_ip = g.sub(box_mean_fixed(g, g.mul(ic, p), r), g.mul(m_i, m_p))
+    mi = g.ops("Split", m_i, g.const([1, 1, 1], "int64"), n=3, axis=1)
     s = {}
-    for k, (i, j) in enumerate(pairs):
-        var = g.sub(g.channels(means, 7 + k, 8 + k), g.mul(mi[i], mi[j]))
+    for i, j in pairs:
+        var = g.sub(box_mean_fixed(g, g.mul(chans[i], chans[j]), r), g.mul(mi[i], mi[j]))
         s[i, j] = g.add(var, eps) if i == j else var
-    a = _solve_sym3(g, s, [g.channels(cov_ip, c, c + 1) for c in range(3)])
+    a = _solve_sym3(g, s, g.ops("Split", cov_ip, g.const([1, 1, 1], "int64"), n=3, axis=1))
     a_all = g.op("Concat", *a, axis=1)
     b = g.sub(m_p, g.op("ReduceSum", g.mul(a_all, m_i), g.const([1], "int64"), keepdims=1))
-    smooth = box_mean_fixed(g, g.op("Concat", a_all, b, axis=1), r)
-    big_a = g.channels(smooth, 0, 3)
+    big_a = box_mean_fixed(g, a_all, r)
     # undo the centring so coefficients apply to the plain 0..1 guide
     shift = g.op("ReduceSum", big_a, g.const([1], "int64"), keepdims=1)
-    big_b = g.sub(g.channels(smooth, 3, 4), g.mul(shift, g.const(0.5)))
+    big_b = g.sub(box_mean_fixed(g, b, r), g.mul(shift, g.const(0.5)))
     return big_a, big_b
 
 
@@ -126,12 +124,14 @@ def row_bands(g: Graph, n_in: str, n_out: str, start: str, step: str):
     i = g.op("Cast", g.op("Range", i64(0), k, i64(1)), to=1)  # [k]
     rows = g.add(g.op("Unsqueeze", first, i64([1])), g.op("Unsqueeze", i, i64([0])))  # [nb, k]
     last = g.op("Cast", g.sub(n_in, i64(1)), to=1)
-    idx = g.op("Cast", g.op("Min", rows, last), to=7)  # past the end: weight 0 (see below)
+    idx = g.op("Cast", g.op("Clip", rows, g.const(0.0), last), to=7)  # rows outside: the edge row (see below)
     jj = g.op("Cast", g.op("Range", i64(0), i64(ROW_BAND), i64(1)), to=1)  # [ROW_BAND]
     j = g.add(g.op("Unsqueeze", g.mul(b, band), i64([1])), g.op("Unsqueeze", jj, i64([0])))  # [nb, ROW_BAND]
     x = g.add(start, g.mul(j, step))
-    # hat weights from the unclamped row numbers: a clamped duplicate sits >= 1 row
-    # from every position the crop was cut for, so it weighs 0
+    # hat weights from the unclamped row numbers. At the map's own edges a clamped
+    # row is the edge row again, with the weight of the row beyond it: edge
+    # replication, as if the map were padded. Inside the map a clamped row sits
+    # >= 1 row from every position its crop was cut for, so it weighs 0
     dist = g.op("Abs", g.sub(g.op("Unsqueeze", rows, i64([1])), g.op("Unsqueeze", x, i64([2]))))
     return idx, g.op("Relu", g.sub(g.const(1.0), dist)), g.mul(nb, i64(ROW_BAND))
 

@@ -8,8 +8,7 @@ mask     one full-resolution tile: uint8 RGBA + coefficients -> uint8 alpha
 flip     NCHW tensor mirrored left-right (the second pass of flip test-time augmentation)
 flip_mean  mean of a mask and the mirror image of the mask of the mirrored input
 
-Coefficient map channels (NCHW, edge-padded by 1 pixel so bilinear sampling
-never leaves it), scaled for photo values 0..255 so the full-resolution graphs
+Coefficient map channels (NCHW, at the working resolution), scaled for photo values 0..255 so the full-resolution graphs
 skip every rescale: 0-2 guided-filter A / 255, 3 guided-filter b, 4-6
 foreground colour F (0..255), 7-9 F - B (B: background colour). Bilinear
 upsampling is linear, so F - B upsampled is the difference of the upsampled
@@ -53,9 +52,9 @@ def _mask_at_guide_size(g: Graph, guide: str, mask: str) -> str:
 
 
 def _pack(g: Graph, parts: list[str], lo: str, hi: str) -> None:
-    coef = g.op("Concat", *parts, axis=1)
-    pads = g.const([0, 0, 1, 1, 0, 0, 1, 1], "int64")
-    g.output(g.op("Pad", coef, pads, mode="edge"), "coef", "float32", [1, COEF_CHANNELS, "hp", "wp"])
+    # not padded: the tile graphs clamp their sampling rows to the map's edges
+    # (an edge Pad of the 10 channels was the refine graph's costliest node)
+    g.output(g.op("Concat", *parts, axis=1), "coef", "float32", [1, COEF_CHANNELS, "h", "w"])
     # per-cell bounds of full-resolution alpha, for skipping settled tiles
     both = g.op("Concat", g.op("Neg", lo), hi, axis=1)
     cells = g.op("MaxPool", both, kernel_shape=[BOUNDS_CELL] * 2, strides=[BOUNDS_CELL] * 2, ceil_mode=1)

@@ -76,7 +76,9 @@ export class EngineClient {
   /** Start a job; returns {id, result: Promise<job:done message>}; the message's
    * `png` is a Promise<Blob>, settled once the worker has encoded the result. */
   start(file, options = {}, onProgress = null) {
-    const result = this.ready.then(() => null, () => null).then(() => this.#send(KIND.START, { file, options }, onProgress));
+    // sent at once, also while the engine starts: the worker decodes the photo
+    // meanwhile and runs the job as soon as it is ready
+    const result = this.#send(KIND.START, { file, options }, onProgress);
     result.catch(() => {}); // the caller awaits `result`; avoid an unhandled-rejection report
     return { result };
   }

@@ -10,6 +10,8 @@
 //   page -> worker
 //     engine:boot   {options: BootOptions}            -> engine:ready | job:error
 //     job:start     {file: Blob, options: JobOptions} -> job:progress*, job:done | job:error
+//                   (also before engine:ready: the photo is decoded meanwhile, the
+//                   job runs once the engine is ready, progress stage "boot" until then)
 //     job:cancel    {target: id of a job:start}       (no reply of its own; the job
 //                                                      ends with job:error code "cancelled")
 //   worker -> page

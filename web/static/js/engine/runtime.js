@@ -1,5 +1,6 @@
 // Boots the runtime inside the worker: asset manifest -> verified fetch ->
-// onnxruntime-web -> engine manifest -> Pyodide + msgspec + the engine package.
+// onnxruntime-web -> engine manifest -> Pyodide + the engine package (msgspec
+// and the wire types once the engine is ready).
 
 import { AssetStore } from "./assets.js";
 import { ortBundle } from "./backends.js";
@@ -40,18 +41,29 @@ export async function loadEngineManifest(store) {
 
 export async function loadPython(store, engineManifest, allowStandIn) {
   const pyodideUrl = store.find(/\/vendor\/pyodide\/pyodide\.mjs$/);
-  const wheel = store.find(/\/vendor\/wheels\/msgspec-[^/]+\.whl$/);
   const engineZip = store.find(/\/py\/engine\.[0-9a-f]+\.zip$/);
   if (!pyodideUrl || !engineZip) throw new Error("[model_missing] the engine is not in the asset manifest");
   const t0 = performance.now();
   const { py, snapshot } = await bootPyodide(store, pyodideUrl);
   const t1 = performance.now();
-  if (wheel) await py.loadPackage(wheel, { messageCallback: () => {} });
   py.unpackArchive(await store.bytes(engineZip), "zip", { extractDir: SITE_PACKAGES });
   py.pyimport("sys").path.insert(0, SITE_PACKAGES);
   const jobs = py.pyimport("cutout.browser_jobs");
   jobs.configure(engineManifest.text, allowStandIn);
   return { py, jobs, timings: { pyodide: Math.round(t1 - t0), engine: Math.round(performance.now() - t1), snapshot } };
+}
+
+/** msgspec, for the wire types shared with the server (cutout_wire). The cutout
+ * engine does not use them, and loading the wheel (~0.1 s on the worker's one
+ * thread) would delay the first result: the worker calls this once the engine
+ * is ready, after any job already waiting. Returns the milliseconds it took. */
+export async function loadWireTypes(store, py) {
+  const wheel = store.find(/\/vendor\/wheels\/msgspec-[^/]+\.whl$/);
+  if (!wheel) throw new Error("[model_missing] the msgspec wheel is not in the asset manifest");
+  const started = performance.now();
+  await py.loadPackage(wheel, { messageCallback: () => {} });
+  py.pyimport("cutout_wire");
+  return Math.round(performance.now() - started);
 }
 
 // Pyodide's start-up (interpreter and stdlib initialisation) is most of the

@@ -6,10 +6,10 @@ import { KIND, PROTOCOL_VERSION, checkRequest, sentenceFor } from "./protocol.js
 import { chooseBackend, shouldFallBack, wasmBackend } from "./backends.js";
 import { decodeImage, encodeImage } from "./image-io.js";
 import { OrtBridge } from "./ort-bridge.js";
-import { loadEngineManifest, loadOrt, loadPython, openAssets } from "./runtime.js";
+import { loadEngineManifest, loadOrt, loadPython, loadWireTypes, openAssets } from "./runtime.js";
 
 const MAX_PIXELS = 64_000_000;
-const engine = { ready: null, cancelled: new Set(), queue: Promise.resolve() };
+const engine = { ready: null, started: false, cancelled: new Set(), waiting: new Map(), queue: Promise.resolve() };
 
 function reply(type, id, fields = {}, transfer = []) {
   self.postMessage({ v: PROTOCOL_VERSION, type, id, ...fields }, transfer);
@@ -31,9 +31,9 @@ async function boot(options, onProgress) {
   const bridge = new OrtBridge({ ort, store, modelsBase: manifest.base, backend, fault: options.fault || "", standIn: !!options.test });
   bridge.onDownload = (name, done, total) => onProgress({ stage: "download", fraction: done / total, bytes: total });
   if (options.preload !== false) startModelSession(bridge, manifest, options.model || backend.model);
-  const { jobs, timings: python } = await loadPython(store, manifest, !!options.test);
+  const { py, jobs, timings: python } = await loadPython(store, manifest, !!options.test);
   store.prune().catch((e) => console.warn("cache prune failed", e));
-  const state = { store, ort, jobs, bridge, options, backend };
+  const state = { store, ort, py, jobs, bridge, options, backend };
   const t2 = performance.now();
   if (options.preload !== false) await preload(state, options.model);
   state.timings = { ort: Math.round(t1 - t0), python: Math.round(t2 - t1), ...python, preload: Math.round(performance.now() - t2) };
@@ -61,6 +61,12 @@ async function preload(state, model) {
   if (result.error) throw Object.assign(new Error(result.error.detail), result.error);
 }
 
+async function timed(promise) {
+  const started = performance.now();
+  const value = await promise;
+  return { value, ms: performance.now() - started };
+}
+
 /** Call a Python entry point that may block on promises; returns plain JS data. */
 async function callJobs(fn, ...args) {
   const proxy = await fn.callPromising(...args);
@@ -83,8 +89,21 @@ function backendInfo(state) {
     fallbackFrom: b.fallbackFrom || "", cpuGraphs: state.bridge.cpuFallbacks.map((f) => f.graph) };
 }
 
+/** Boot once; when the engine is ready, load the wire types in the job queue's
+ * next idle slot (after any job that arrived during the boot). */
+function startEngine(options, onProgress) {
+  const ready = boot(options, onProgress);
+  engine.ready = ready;
+  ready.then((state) => {
+    if (engine.ready === ready) engine.started = true;
+    engine.queue = engine.queue.then(() => loadWireTypes(state.store, state.py))
+      .then((ms) => { state.timings.wire = ms; }, (e) => console.warn("wire types not loaded", e));
+  }, () => { if (engine.ready === ready) engine.ready = null; }); // let a later request try again
+  engine.started = false;
+}
+
 async function handleBoot(msg) {
-  if (!engine.ready) engine.ready = boot(msg.options || {}, (p) => reply(KIND.PROGRESS, msg.id, p));
+  if (!engine.ready) startEngine(msg.options || {}, (p) => reply(KIND.PROGRESS, msg.id, p));
   const state = await engine.ready;
   const timings = { ...state.timings, fetch: Math.round(state.bridge.timings.fetch), session: Math.round(state.bridge.timings.session) };
   reply(KIND.READY, msg.id, { backend: backendInfo(state), timings, cache: { ...state.store.stats } });
@@ -109,12 +128,26 @@ async function runWithFallback(state, id, image, options) {
   return result;
 }
 
+/** The engine, once ready; a job cancelled while it starts stops waiting at once
+ * (the page would otherwise restart a worker that is only booting). */
+function untilReady(id) {
+  if (!engine.ready) startEngine({}, () => {}); // an earlier boot failed: try again
+  return new Promise((resolve, reject) => {
+    engine.waiting.set(id, () => reject(Object.assign(new Error("[cancelled] while the engine started"), { code: "cancelled" })));
+    engine.ready.then(resolve, reject);
+  }).finally(() => engine.waiting.delete(id));
+}
+
 async function handleStart(msg) {
-  const state = await engine.ready;
   const options = msg.options || {};
   const t0 = performance.now();
   reply(KIND.PROGRESS, msg.id, { stage: "decode", fraction: 0 });
-  const image = await decodeImage(msg.file, options.maxPixels || MAX_PIXELS);
+  // a photo dropped while the engine starts is decoded meanwhile
+  const decoding = timed(decodeImage(msg.file, options.maxPixels || MAX_PIXELS));
+  decoding.then(() => { if (!engine.started) reply(KIND.PROGRESS, msg.id, { stage: "boot", fraction: null }); },
+    () => {}); // a decoding error is met below, after the engine's own
+  const state = await untilReady(msg.id);
+  const { value: image, ms: decodeMs } = await decoding;
   const t1 = performance.now();
   const before = { ...state.bridge.timings };
   const result = await runWithFallback(state, msg.id, image, options);
@@ -123,7 +156,7 @@ async function handleStart(msg) {
   const [height, width, channels] = out.dims;
   // the page gets a copy to show now; this one stays here for the PNG encoder
   const pixels = out.data.slice().buffer;
-  const timings = { decode: t1 - t0, ...result.timings, fetch: state.bridge.timings.fetch - before.fetch,
+  const timings = { decode: decodeMs, wait: t1 - t0 - decodeMs, ...result.timings, fetch: state.bridge.timings.fetch - before.fetch,
     session: state.bridge.timings.session - before.session, total: performance.now() - t0 };
   reply(KIND.DONE, msg.id, { width, height, channels, pixels, backend: backendInfo(state), timings,
     tiles: result.tiles, cache: { ...state.store.stats } }, [pixels]);
@@ -144,17 +177,20 @@ self.onmessage = async (event) => {
     reply(KIND.ERROR, (msg && typeof msg.id === "string" && msg.id) || "", { code: "bad_request", sentence: sentenceFor("bad_request"), detail: problem });
     return;
   }
-  if (msg.type === KIND.CANCEL) { engine.cancelled.add(msg.target); return; }
+  if (msg.type === KIND.CANCEL) {
+    engine.cancelled.add(msg.target);
+    if (engine.waiting.has(msg.target)) engine.waiting.get(msg.target)();
+    return;
+  }
   try {
     if (msg.type === KIND.BOOT) await handleBoot(msg);
     else {
-      if (!engine.ready) engine.ready = boot({}, () => {});
+      if (!engine.ready) startEngine({}, () => {});
       const job = engine.queue.then(() => handleStart(msg)); // one job at a time
       engine.queue = job.catch(() => {});
       await job;
     }
   } catch (e) {
-    if (msg.type === KIND.BOOT) engine.ready = null; // let a later request try again
     console.warn("engine request failed", msg.type, e);
     reply(KIND.ERROR, msg.id, errorFields(e));
   } finally {
