@@ -154,7 +154,7 @@ def main(argv=None) -> None:
         f"| end-to-end / {MODEL_SIZE}² inference | {t['e2e'] / t['isnet_square']:.3f} |\n"
         f"| `--best` (flip TTA: two ISNet passes) end-to-end / inference | {t['tta'] / t['isnet']:.3f} |\n"
         f"| stages of the last run | {stages} |\n"
-        f"| tiles ({CPythonBackend.tile}²) | {t['tiles']} |\n"
+        f"| compose blocks ({CPythonBackend.block}²) by class; runs: tiles the graph ran on | {t['tiles']} |\n"
         f"| PNG encode (CLI, not engine) | {t['encode_png']:.2f} s |\n"
         f"| 50 MP photo | {mem['size']} |\n"
         f"| interpreter and libraries (before the photo) | {mem['base'] / mb:.0f} MiB |\n"

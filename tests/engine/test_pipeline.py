@@ -8,7 +8,7 @@ import pytest
 
 from cutout.errors import CutoutError
 from cutout.pipeline import Options, Stats, cutout
-from cutout.tiling import EMPTY_BELOW, SOLID_ABOVE, _cell_range, classify, model_size, plan_tiles
+from cutout.tiling import EMPTY_BELOW, SOLID_ABOVE, _cell_range, block_kinds, model_size, plan
 
 from .conftest import disk_photo
 
@@ -32,47 +32,76 @@ def run(backend, manifest, photo, **opts):
 @pytest.mark.parametrize("shape", [(700, 1300), (1500, 900)])
 def test_tiled_equals_untiled(toy_backend, toy_manifest, shape):
     photo = disk_photo(*shape, seed=7)
-    whole, _ = run(toy_backend, toy_manifest, photo, tile=4096)
-    tiled, stats = run(toy_backend, toy_manifest, photo, tile=128)
-    assert stats.tiles.get("mixed", 0) > 1
+    whole, one = run(toy_backend, toy_manifest, photo, block=4096)
+    tiled, stats = run(toy_backend, toy_manifest, photo, block=128)
+    assert one.tiles["runs"] == 1 and stats.tiles["runs"] > 1
     assert whole.shape == tiled.shape == (*shape, 4)
     assert_same_cutout(whole, tiled)
 
 
 def test_skipped_tiles_match_computed_ones(toy_backend, toy_manifest, monkeypatch):
     photo = disk_photo(1200, 1600, seed=8)
-    fast, stats = run(toy_backend, toy_manifest, photo, tile=64)
+    fast, stats = run(toy_backend, toy_manifest, photo, block=64)
     assert stats.tiles["empty"] > 0 and stats.tiles["solid"] > 0
-    monkeypatch.setattr("cutout.pipeline.classify", lambda *a, **k: "mixed")
-    full, _ = run(toy_backend, toy_manifest, photo, tile=64)
+    monkeypatch.setattr("cutout.tiling._kind", lambda lo, hi: "mixed")
+    full, _ = run(toy_backend, toy_manifest, photo, block=64)
     assert_same_cutout(fast, full)
 
 
-@pytest.mark.parametrize("full, work", [((4000, 6000), (683, 1024)), ((2906, 4129), (721, 1024)), ((37, 1000), (37, 1000))])
-def test_classify_matches_every_cell_under_the_tile(full, work):
-    """The per-row slice maxima in classify against a cell-by-cell reading."""
-    rng = np.random.default_rng(3)
+def _bounds_grid(work, seed=3):
+    """Per-cell alpha bounds of a disk with a soft rim: [lo, hi] planes and the flat list."""
+    rng = np.random.default_rng(seed)
     gh, gw = -(-work[0] // 8), -(-work[1] // 8)
     yy, xx = np.mgrid[:gh, :gw]
     dist = np.hypot(yy - gh * rng.random(), xx - gw * rng.random()) - gh / 3
     lo = np.where(dist < -3, 1.0, np.where(dist > 0, 0.0, 0.4))
     hi = np.where(dist > 3, 0.0, np.where(dist < 0, 1.0, 0.6))
-    bounds = [*(-lo).ravel().tolist(), *hi.ravel().tolist()]
+    return lo, hi, [*(-lo).ravel().tolist(), *hi.ravel().tolist()], (gh, gw)
+
+
+FULL_WORK = [((4000, 6000), (683, 1024)), ((2906, 4129), (721, 1024)), ((37, 1000), (37, 1000))]
+
+
+@pytest.mark.parametrize("full, work", FULL_WORK)
+@pytest.mark.parametrize("block", [64, 256])
+def test_block_kinds_match_every_cell_under_the_block(full, work, block):
+    """The per-strip column maxima in block_kinds against a cell-by-cell reading."""
+    lo, hi, bounds, grid = _bounds_grid(work)
     seen = set()
-    for tile in plan_tiles(*full, 256):
-        rows = _cell_range(tile.y, tile.h, full[0], work[0], 8)
-        cols = _cell_range(tile.x, tile.w, full[1], work[1], 8)
-        cell_lo, cell_hi = lo[rows.start:rows.stop, cols.start:cols.stop], hi[rows.start:rows.stop, cols.start:cols.stop]
-        expect = "empty" if cell_hi.max() <= EMPTY_BELOW else "solid" if cell_lo.min() >= SOLID_ABOVE else "mixed"
-        assert classify(tile, full, work, bounds, (gh, gw), 8) == expect
-        seen.add(expect)
-    assert seen == {"empty", "solid", "mixed"} or full[0] < 256
+    for y, h, blocks in block_kinds(full, work, bounds, grid, 8, block):
+        rows = _cell_range(y, h, full[0], work[0], 8)
+        for x, w, kind in blocks:
+            cols = _cell_range(x, w, full[1], work[1], 8)
+            cell_lo, cell_hi = lo[rows.start:rows.stop, cols.start:cols.stop], hi[rows.start:rows.stop, cols.start:cols.stop]
+            expect = "empty" if cell_hi.max() <= EMPTY_BELOW else "solid" if cell_lo.min() >= SOLID_ABOVE else "mixed"
+            assert kind == expect, (y, x)
+            seen.add(kind)
+    assert seen == {"empty", "solid", "mixed"} or full[0] < block
+
+
+@pytest.mark.parametrize("full, work", FULL_WORK)
+def test_plan_tiles_are_runs_of_one_kind_covering_every_settled_and_mixed_block(full, work):
+    _lo, _hi, bounds, grid = _bounds_grid(work)
+    jobs, counts = plan(full, work, bounds, grid, 8, 64, 256 * 256)
+    covered = np.zeros(full, int)
+    for job in jobs:
+        t = job.tile
+        assert t.h * t.w <= 256 * 256
+        covered[t.y:t.y + t.h, t.x:t.x + t.w] += 1 if job.window is None else 2
+    assert covered.max() <= 2  # no pixel in two tiles
+    expect = np.zeros(full, int)
+    for y, h, blocks in block_kinds(full, work, bounds, grid, 8, 64):
+        for x, w, kind in blocks:
+            expect[y:y + h, x:x + w] = {"empty": 0, "solid": 1, "mixed": 2}[kind]
+    assert np.array_equal(covered, expect)
+    assert sum(counts.values()) == -(-full[0] // 64) * -(-full[1] // 64)
+    assert len(jobs) < counts["solid"] + counts["mixed"] or full[0] < 64  # adjacent blocks were merged
 
 
 def test_mask_output_is_alpha_of_cutout(toy_backend, toy_manifest):
     photo = disk_photo(600, 800, seed=9)
-    rgba, _ = run(toy_backend, toy_manifest, photo, tile=256)
-    mask, _ = run(toy_backend, toy_manifest, photo, tile=256, output="mask")
+    rgba, _ = run(toy_backend, toy_manifest, photo, block=256)
+    mask, _ = run(toy_backend, toy_manifest, photo, block=256, output="mask")
     assert mask.shape == (600, 800, 1)
     assert np.abs(mask[..., 0].astype(int) - rgba[..., 3]).max() <= 1
     # the subject (bright disk centre) is opaque, the corners transparent
@@ -128,11 +157,11 @@ def test_cancel_during_compose_stops_the_tiles_in_flight(toy_backend, toy_manife
         if stage == "compose":
             fractions.append(fraction)
     with pytest.raises(CutoutError) as err:
-        cutout(toy_backend, toy_manifest, photo, Options(tile=128), progress=progress,
-               cancelled=lambda: len(fractions) > 12)
+        cutout(toy_backend, toy_manifest, photo, Options(block=64), progress=progress,
+               cancelled=lambda: len(fractions) > 5)
     assert err.value.code == "cancelled"
-    assert 12 < len(fractions) < 40  # stopped part-way: 66 tiles in all
-    out, _ = run(toy_backend, toy_manifest, photo, tile=128)
+    assert len(fractions) > 5 and max(fractions) < 0.9  # stopped part-way: 13 tiles in all
+    out, _ = run(toy_backend, toy_manifest, photo, block=64)
     assert (out[..., 3] > 0).any()
 
 

@@ -23,8 +23,11 @@ Session = Any
 class Backend(Protocol):
     #: what actually runs the graphs, e.g. "cpu", "wasm", "webgpu"
     name: str
-    #: side of the full-resolution compose tiles when Options.tile is None
-    tile: int
+    #: side of the compose stage's blocks when Options.block is None: settled
+    #: (fully transparent or opaque) area is skipped block by block
+    block: int
+    #: the most pixels in one compose tile (a run of blocks of a strip)
+    tile_pixels: int
 
     def load(self, asset: Asset, tiles: bool = False) -> Session:
         """Create (or return the cached) session for a model/graph asset;

@@ -33,8 +33,8 @@ def _options(opts) -> Options:
               "tta": bool(o.get("best", False))}
     if o.get("maxPixels"):
         fields["max_pixels"] = int(o["maxPixels"])
-    if o.get("tile"):
-        fields["tile"] = int(o["tile"])
+    if o.get("block"):
+        fields["block"] = int(o["block"])
     return Options(**fields)
 
 

@@ -8,9 +8,9 @@ Only small numbers pass through Python; pixels stay in the backend.
 Memory bound for the full-resolution stage: the input and output images
 (4 bytes/pixel each) plus the working sets of the tiles in flight, about 130
 bytes per tile pixel each (10 float32 coefficient channels upsampled, colour
-and alpha planes): the CPU backend keeps up to 2 per core of its 256² tiles
-in flight (~9 MB each), the browser one 384² tile (~20 MB), whatever the
-photo's size.
+and alpha planes): the CPU backend keeps up to 2 per core of its tiles of at
+most 256² pixels in flight (~9 MB each), the browser one of at most 384²
+(~20 MB), whatever the photo's size.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Callable
 from .errors import CutoutError
 from .graphs_meta import BOUNDS_CELL, MODEL_MULTIPLE, MODEL_SIZE
 from .manifest import Manifest
-from .tiling import TileJob, classify, coef_window, model_size, plan_tiles, working_size
+from .tiling import model_size, plan, working_size
 
 MAX_PIXELS = 64_000_000  # 8000 x 8000; a 100-megapixel photo is refused up front
 MIN_SIDE = 8
@@ -34,7 +34,8 @@ class Options:
     output: str = "cutout"        # "cutout": RGBA, straight alpha; "mask": alpha only
     refine: bool = True           # False: ISNet mask resized, photo colours kept
     model: str = "isnet-fp16"     # manifest name of the segmentation model
-    tile: int | None = None       # compose tile side; None: the backend's (Backend.tile)
+    block: int | None = None      # compose block side (settled area is skipped block by block);
+                                  # None: the backend's (Backend.block)
     max_pixels: int = MAX_PIXELS
     work_size: int = 1024         # long side of the refinement stage
     aspect: bool = True           # ISNet sees the photo's aspect ratio (fewer pixels, no squashing);
@@ -59,14 +60,15 @@ class Options:
     def check(self) -> None:
         if self.output not in ("cutout", "mask"):
             raise CutoutError("bad_option", f"output must be 'cutout' or 'mask', not {self.output!r}")
-        if self.tile is not None and not 64 <= self.tile <= 8192:
-            raise CutoutError("bad_option", "tile must be between 64 and 8192 pixels")
+        if self.block is not None and not 64 <= self.block <= 8192:
+            raise CutoutError("bad_option", "block must be between 64 and 8192 pixels")
 
 
 @dataclass
 class Stats:
     timings: dict = field(default_factory=dict)  # stage -> seconds
-    tiles: dict = field(default_factory=dict)    # class -> count
+    tiles: dict = field(default_factory=dict)    # compose blocks by class ("empty", "solid", "mixed") -> count;
+                                                 # "runs": tiles the compose graph ran on
     backend: str = ""
 
 
@@ -151,25 +153,21 @@ def _compose(run: "_Runner", options: Options, rgba, coef: dict, full, work):
     out = b.new_image(full[0], full[1], channels)
     bounds = b.to_list(coef["bounds"])
     grid = b.shape(coef["bounds"])[2:]
-    counts = run.stats.tiles
     run.stage("compose", 0.7)
-    plan = []  # empty tiles stay out: the output buffer starts transparent
-    for tile in plan_tiles(full[0], full[1], options.tile or b.tile):
-        kind = classify(tile, full, work, bounds, grid, BOUNDS_CELL)
-        counts[kind] = counts.get(kind, 0) + 1
-        if kind != "empty":
-            plan.append(TileJob(tile, coef_window(tile, full, work) if kind == "mixed" else None))
+    block = options.block or b.block
+    jobs, counts = plan(full, work, bounds, grid, BOUNDS_CELL, block, max(b.tile_pixels, block * block))
+    run.stats.tiles.update(counts, runs=sum(job.window is not None for job in jobs))
     extra = {"keep_photo": b.constant([0.0 if options.refine else 1.0], [1], "float32")} if channels == 4 else {}
 
     def tick(done: int) -> bool:  # False: cancelled, the backend stops
         try:
-            run.stage("compose", 0.7 + 0.3 * done / len(plan), record=False)
+            run.stage("compose", 0.7 + 0.3 * done / len(jobs), record=False)
         except CutoutError:
             return False
         return True
 
     name = "graph-compose" if options.output == "cutout" else "graph-mask"
-    if not b.compose_tiles(run.load(name, tiles=True), rgba, coef["coef"], out, plan, extra, tick):
+    if not b.compose_tiles(run.load(name, tiles=True), rgba, coef["coef"], out, jobs, extra, tick):
         run.stage("compose", 1.0)  # raises the cancel that stopped the tiles
         raise CutoutError("cancelled")
     run.stage("compose", 1.0)

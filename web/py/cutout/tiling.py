@@ -1,5 +1,6 @@
-"""Planning for the full-resolution stage: working size, tiles, which tiles
-need the compose graph, and where each tile samples the coefficient map.
+"""Planning for the full-resolution stage: working size, which blocks of the
+photo need the compose graph, the tiles they are run in, and where each tile
+samples the coefficient map.
 
 Pure Python on small numbers: runs the same in CPython and Pyodide."""
 
@@ -65,11 +66,6 @@ def model_size(height: int, width: int, long_side: int, multiple: int, keep_aspe
     return side(height), side(width)
 
 
-def plan_tiles(height: int, width: int, size: int) -> list[Tile]:
-    return [Tile(y, x, min(size, height - y), min(size, width - x))
-            for y in range(0, height, size) for x in range(0, width, size)]
-
-
 def _axis_window(start: int, length: int, full: int, work: int) -> tuple[int, int, float, float]:
     scale = work / full
     first = (start + 0.5) * scale - 0.5  # half-pixel centres; >= -0.5 (the tile graph clamps to the edge row)
@@ -92,18 +88,56 @@ def _cell_range(start: int, length: int, full: int, work: int, cell: int) -> ran
     return range(lo // cell, hi // cell + 1)
 
 
-def classify(tile: Tile, full, work, bounds: list[float], grid: tuple[int, int], cell: int) -> str:
-    """'empty', 'solid' or 'mixed', from the per-cell alpha bounds
-    (flat list [2, gh, gw]: minus the lower bound, then the upper bound)."""
-    gh, gw = grid
-    cols = _cell_range(tile.x, tile.w, full[1], work[1], cell)
-    # a max() over each row's slice: the loop over cells runs in C (in Pyodide a
-    # Python loop over the ~120 cells of each 512² tile of a 24 MP photo cost ~0.5 ms)
-    starts = [cy * gw + cols.start for cy in _cell_range(tile.y, tile.h, full[0], work[0], cell)]
-    lo = -max(max(bounds[i:i + len(cols)]) for i in starts)
-    hi = max(max(bounds[gh * gw + i:gh * gw + i + len(cols)]) for i in starts)
+def _kind(lo: float, hi: float) -> str:
     if hi <= EMPTY_BELOW:
         return "empty"
     if lo >= SOLID_ABOVE:
         return "solid"
     return "mixed"
+
+
+def _column_max(bounds: list[float], rows: range, gw: int, base: int) -> list[float]:
+    """Per cell column, the largest of `bounds` (one plane of it, at `base`) over `rows`."""
+    planes = [bounds[base + r * gw:base + (r + 1) * gw] for r in rows]
+    return planes[0] if len(planes) == 1 else list(map(max, *planes))  # the loop over columns runs in C
+
+
+def block_kinds(full, work, bounds: list[float], grid: tuple[int, int], cell: int, block: int):
+    """The photo cut into strips `block` rows high, each into `block`-wide
+    blocks: yields (y, h, [(x, w, kind)]) per strip, kind 'empty', 'solid' or
+    'mixed' from the per-cell alpha bounds under the block (flat list
+    [2, gh, gw]: minus the lower bound, then the upper bound)."""
+    gh, gw = grid
+    xs = [(x, min(block, full[1] - x)) for x in range(0, full[1], block)]
+    cols = [_cell_range(x, w, full[1], work[1], cell) for x, w in xs]
+    for y in range(0, full[0], block):
+        h = min(block, full[0] - y)
+        rows = _cell_range(y, h, full[0], work[0], cell)
+        neg_lo, hi = _column_max(bounds, rows, gw, 0), _column_max(bounds, rows, gw, gh * gw)
+        yield y, h, [(x, w, _kind(-max(neg_lo[c.start:c.stop]), max(hi[c.start:c.stop])))
+                     for (x, w), c in zip(xs, cols)]
+
+
+def plan(full, work, bounds: list[float], grid: tuple[int, int], cell: int, block: int,
+         max_pixels: int) -> tuple[list[TileJob], dict]:
+    """The compose stage's plan: runs of adjacent mixed (or solid) blocks of a
+    strip become one tile of at most max_pixels; empty blocks are left out
+    (the output starts transparent). Small blocks skip settled area around
+    hair and outlines, merged runs keep the graph runs few. Returns the plan
+    and the number of blocks of each kind."""
+    jobs, counts = [], {"empty": 0, "solid": 0, "mixed": 0}
+    for y, h, blocks in block_kinds(full, work, bounds, grid, cell, block):
+        i = 0
+        while i < len(blocks):
+            x0, w0, kind = blocks[i]
+            end = x0 + w0
+            j = i + 1
+            while j < len(blocks) and blocks[j][2] == kind and (blocks[j][0] + blocks[j][1] - x0) * h <= max_pixels:
+                end = blocks[j][0] + blocks[j][1]
+                j += 1
+            counts[kind] += j - i
+            if kind != "empty":
+                tile = Tile(y, x0, h, end - x0)
+                jobs.append(TileJob(tile, coef_window(tile, full, work) if kind == "mixed" else None))
+            i = j
+    return jobs, counts

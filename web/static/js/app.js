@@ -69,8 +69,8 @@ function jobOptions() {
   const options = { refine: $("refine").checked, best: $("best").checked };
   const maxMp = Number(params.get("max_mp"));
   if (maxMp > 0) options.maxPixels = Math.round(maxMp * 1e6);
-  const tile = Number(params.get("tile")); // compose tile side, for benchmarks; default: the engine's
-  if (tile > 0) options.tile = tile;
+  const block = Number(params.get("block")); // compose block side, for benchmarks; default: the engine's
+  if (block > 0) options.block = block;
   const model = params.get("model");
   if (model) options.model = model;
   return options;

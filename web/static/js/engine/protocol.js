@@ -87,7 +87,7 @@ function checkJobOptions(o) {
   if (o.refine !== undefined && typeof o.refine !== "boolean") return "refine must be true or false";
   if (o.best !== undefined && typeof o.best !== "boolean") return "best must be true or false";
   if (o.maxPixels !== undefined && !(Number.isFinite(o.maxPixels) && o.maxPixels > 0)) return "maxPixels must be positive";
-  if (o.tile !== undefined && !(Number.isInteger(o.tile) && o.tile >= 64 && o.tile <= 8192)) return "tile must be a whole number of pixels from 64 to 8192";
+  if (o.block !== undefined && !(Number.isInteger(o.block) && o.block >= 64 && o.block <= 8192)) return "block must be a whole number of pixels from 64 to 8192";
   if (o.model !== undefined && !/^[a-z0-9-]{1,40}$/.test(o.model)) return "model must be a manifest name";
   return "";
 }
