@@ -47,6 +47,22 @@ def test_folder_with_bad_files_reports_and_continues(tmp_path, toy_manifest, cap
     assert "2 written, 4 failed" in err
 
 
+def test_a_file_that_cannot_be_written_is_reported_and_the_rest_go_on(tmp_path, toy_manifest, capsys):
+    """Outputs are written in a second thread while the next photo is cut out:
+    a failed write is still reported against its own photo."""
+    shots, out = tmp_path / "shots", tmp_path / "out"
+    shots.mkdir()
+    for name in ("a", "b", "c"):
+        Image.fromarray(disk_photo(120, 160)[..., :3]).save(shots / f"{name}.png")
+    (out / "b.png").mkdir(parents=True)  # a folder where b's cutout should go
+    code = main([str(shots), "-o", str(out), "--models", models_dir(toy_manifest)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "skipped" in err and "b.png" in err and "2 written, 1 failed" in err
+    assert Image.open(out / "a.png").size == (160, 120) and Image.open(out / "c.png").size == (160, 120)
+    assert not list(out.glob("*.part"))
+
+
 def test_never_overwrites_inputs(tmp_path, toy_manifest, capsys):
     src = tmp_path / "a.png"
     Image.fromarray(disk_photo(100, 120)[..., :3]).save(src)

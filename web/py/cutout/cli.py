@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from tqdm import tqdm
@@ -80,24 +81,67 @@ def main(argv=None) -> int:
     inputs = {f.resolve() for f, _ in files}
     options = Options(output="mask" if args.mask else "cutout", refine=not args.no_refine, model=args.model,
                       tta=args.best)
+    fmt = "webp" if args.webp else "png"
     failed = 0
-    for src, rel in tqdm(files, unit="image", disable=None):
-        dst = output_path(src, rel, args)
-        try:
-            if dst.resolve() in inputs:
-                raise CutoutError("bad_option", f"{dst} is one of the inputs; it is not overwritten")
-            pixels = cutout(backend, manifest, read_rgba(src), options)
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            write_image(dst, pixels, "webp" if args.webp else "png")
-        except CutoutError as err:
-            failed += 1
-            tqdm.write(f"skipped {src}: {err.sentence}", file=sys.stderr)
-        except OSError as err:
-            failed += 1
-            tqdm.write(f"skipped {src}: {err.strerror or err}", file=sys.stderr)
+
+    def report(src: Path, err: Exception) -> None:
+        nonlocal failed
+        failed += 1
+        reason = err.sentence if isinstance(err, CutoutError) else (getattr(err, "strerror", None) or err)
+        tqdm.write(f"skipped {src}: {reason}", file=sys.stderr)
+
+    def read(src: Path, dst: Path):
+        if dst.resolve() in inputs:
+            raise CutoutError("bad_option", f"{dst} is one of the inputs; it is not overwritten")
+        return read_rgba(src)
+
+    def write(dst: Path, pixels) -> None:
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        write_image(dst, pixels, fmt)
+
+    # Decoding the next photo and encoding the last cutout run in a second thread
+    # (Pillow lets go of the GIL): they fill the gaps the engine leaves on the
+    # cores instead of adding to every photo's time (a PNG of 12 MP takes ~0.9 s).
+    jobs = [(src, output_path(src, rel, args)) for src, rel in files]
+    with ThreadPoolExecutor(1, thread_name_prefix="cutout-io") as io, tqdm(total=len(jobs), unit="image", disable=None) as bar:
+        reading = io.submit(read, *jobs[0])
+        writing = None
+        for i, (src, dst) in enumerate(jobs):
+            try:
+                pixels = reading.result()
+            except (CutoutError, OSError) as err:
+                pixels = None
+                report(src, err)
+            if i + 1 < len(jobs):
+                reading = io.submit(read, *jobs[i + 1])
+            out = None
+            if pixels is not None:
+                try:
+                    out = cutout(backend, manifest, pixels, options)
+                except CutoutError as err:
+                    report(src, err)
+                del pixels
+            if writing is not None:
+                _finish(writing, report, bar)
+                writing = None
+            if out is None:
+                bar.update()
+            else:
+                writing = (src, io.submit(write, dst, out))
+        if writing is not None:
+            _finish(writing, report, bar)
     done = len(files) - failed
     print(f"cutout: {done} written, {failed} failed", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _finish(writing, report, bar) -> None:
+    src, future = writing
+    try:
+        future.result()
+    except (CutoutError, OSError) as err:
+        report(src, err)
+    bar.update()
 
 
 if __name__ == "__main__":

@@ -41,9 +41,14 @@ def read_rgba(path: Path, max_pixels: int = MAX_PIXELS) -> np.ndarray:
 
 def write_image(path: Path, pixels: np.ndarray, fmt: str) -> None:
     """Write RGBA (H, W, 4) or a mask (H, W, 1). Written to a temporary name
-    first so an interrupted run never leaves a half-written file."""
+    first, removed if anything fails: an interrupted run never leaves a
+    half-written file."""
     img = Image.fromarray(pixels[..., 0] if pixels.shape[2] == 1 else pixels)
     tmp = path.with_name(path.name + ".part")
     options = {"compress_level": 3} if fmt == "png" else {"quality": 90, "method": 4}
-    img.save(tmp, FORMATS[fmt], **options)
-    tmp.replace(path)
+    try:
+        img.save(tmp, FORMATS[fmt], **options)
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
