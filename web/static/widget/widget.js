@@ -7,7 +7,6 @@
 // requests from an allowed host that are malformed get a coded cutout:error.
 
 import { EngineClient } from "../js/engine/client.js";
-import { resultBitmap } from "../js/engine/image-io.js";
 import { acceptImages } from "../js/ui/input.js";
 import { Status, overall } from "../js/ui/status.js";
 import { MESSAGE_ERRORS, MessageError, PROTOCOL, TYPE, VERSION, checkRequest, idOf } from "./messages.js";
@@ -87,7 +86,7 @@ async function run(id, blob, options, fromHost) {
       status.busy(p.stage, fraction);
       send(TYPE.PROGRESS, { id, stage: p.stage, fraction });
     });
-    await show(result); // from the raw pixels, before the PNG is made
+    show(result); // its bitmap, before the PNG is made
     status.idle(`Done: ${result.width} × ${result.height} pixels.`, 1);
     const image = await (await result.png).arrayBuffer(); // the host gets a PNG file
     send(TYPE.DONE, { id, image, mime: "image/png", width: result.width, height: result.height, backend: result.backend.label,
@@ -107,9 +106,8 @@ async function run(id, blob, options, fromHost) {
   }
 }
 
-async function show(result) {
-  const bitmap = await resultBitmap(result);
-  $("result").getContext("bitmaprenderer").transferFromImageBitmap(bitmap); // no copy
+function show(result) {
+  $("result").getContext("bitmaprenderer").transferFromImageBitmap(result.bitmap); // no copy
   $("result").hidden = false;
   $("placeholder").hidden = true;
   $("stage").classList.add("has-result");

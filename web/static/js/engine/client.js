@@ -51,9 +51,13 @@ export class EngineClient {
     this.pending.delete(msg.id);
     if (msg.type === KIND.ERROR) p.reject(new EngineError(msg));
     else {
-      if (msg.type === KIND.DONE) { // its PNG: a promise, settled by the job:encoded that follows
-        msg.png = new Promise((resolve, reject) => this.encoding.set(msg.id, { resolve, reject }));
-        msg.png.catch(() => {}); // awaited by whoever needs the file
+      if (msg.type === KIND.DONE) { // its PNG and raw pixels: promises, settled by the job:encoded that follows
+        const settle = {};
+        for (const key of ["png", "pixels"]) {
+          msg[key] = new Promise((resolve, reject) => { settle[key] = { resolve, reject }; });
+          msg[key].catch(() => {}); // awaited by whoever needs them
+        }
+        this.encoding.set(msg.id, settle);
       }
       p.resolve(msg);
     }
@@ -63,18 +67,22 @@ export class EngineClient {
     const e = this.encoding.get(msg.id);
     if (!e) return;
     this.encoding.delete(msg.id);
-    if (msg.png instanceof Blob) e.resolve(msg.png);
-    else e.reject(new EngineError(msg));
+    if (msg.pixels instanceof ArrayBuffer) e.pixels.resolve(msg.pixels);
+    else e.pixels.reject(new EngineError(msg));
+    if (msg.png instanceof Blob) e.png.resolve(msg.png);
+    else e.png.reject(new EngineError(msg));
   }
 
   #failAll(error) {
-    for (const p of [...this.pending.values(), ...this.encoding.values()]) p.reject(new EngineError(error));
+    for (const p of this.pending.values()) p.reject(new EngineError(error));
+    for (const e of this.encoding.values()) for (const p of [e.png, e.pixels]) p.reject(new EngineError(error));
     this.pending.clear();
     this.encoding.clear();
   }
 
   /** Start a job; returns {id, result: Promise<job:done message>}; the message's
-   * `png` is a Promise<Blob>, settled once the worker has encoded the result. */
+   * `png` (Promise<Blob>) and `pixels` (Promise<ArrayBuffer>, the raw result)
+   * settle once the worker has encoded the result. */
   start(file, options = {}, onProgress = null) {
     // sent at once, also while the engine starts: the worker decodes the photo
     // meanwhile and runs the job as soon as it is ready

@@ -130,12 +130,6 @@ export function toImageData(pixels, width, height, channels) {
   return new ImageData(new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, rgba.byteLength), width, height);
 }
 
-/** An engine result ({width, height, channels, pixels: ArrayBuffer}) as an ImageBitmap;
- * `options` as createImageBitmap's (e.g. a resize for the preview). */
-export function resultBitmap({ width, height, channels, pixels }, options = {}) {
-  return createImageBitmap(toImageData(new Uint8Array(pixels), width, height, channels), options);
-}
-
 /** Alpha plane -> opaque grey RGBA (mask images for codecs without grey). */
 export function alphaToGray(alpha) {
   const out = new Uint8Array(alpha.length * 4);

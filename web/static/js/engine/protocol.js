@@ -4,8 +4,9 @@
 // the worker answers each request with exactly one terminal reply carrying the
 // same id (`engine:ready`, `job:done` or `job:error`), and may send any number
 // of `job:progress` messages for it before that. A `job:done` is followed by
-// exactly one `job:encoded` with the same id: the result is shown from its raw
-// pixels at once, and the PNG (seconds at 24 MP) is made after that.
+// exactly one `job:encoded` with the same id: the result is shown from the
+// bitmap of the first at once; the PNG (seconds at 24 MP) is made after that
+// and comes with the raw pixels.
 //
 //   page -> worker
 //     engine:boot   {options: BootOptions}            -> engine:ready | job:error
@@ -17,9 +18,10 @@
 //   worker -> page
 //     engine:ready  {backend: BackendInfo, timings}
 //     job:progress  {stage, fraction}
-//     job:done      {width, height, channels, pixels: ArrayBuffer,
+//     job:done      {width, height, channels, bitmap: ImageBitmap (straight alpha),
 //                    backend: BackendInfo, timings, tiles}
-//     job:encoded   {png: Blob, ms} | {code, sentence, detail}   (after job:done)
+//     job:encoded   {png: Blob, pixels: ArrayBuffer, ms}
+//                   | {code, sentence, detail, pixels}            (after job:done)
 //     job:error     {code, sentence, detail}
 
 export const PROTOCOL_VERSION = 1;

@@ -6,7 +6,7 @@
 //   idempotency key kept with the result so a retry never charges twice, and keeps the
 //   signed grant with the result so downloading that result again costs nothing.
 
-import { alphaOf, encodeImage, resultBitmap } from "../engine/image-io.js";
+import { alphaOf, encodeImage, toImageData } from "../engine/image-io.js";
 import { ApiError, ERROR_TEXT, spendForHdExport } from "../../account/api.js";
 
 export const PREVIEW_MAX = 1000;
@@ -42,7 +42,8 @@ export function previewSize(width, height) {
 async function previewBlob(result) {
   const size = previewSize(result.width, result.height);
   if (size.width === result.width && size.height === result.height) return result.png;
-  const bitmap = await resultBitmap(result, {
+  const pixels = new Uint8Array(await result.pixels);
+  const bitmap = await createImageBitmap(toImageData(pixels, result.width, result.height, result.channels), {
     resizeWidth: size.width, resizeHeight: size.height, resizeQuality: "high", premultiplyAlpha: "none",
   });
   const canvas = new OffscreenCanvas(size.width, size.height);
@@ -53,8 +54,8 @@ async function previewBlob(result) {
 
 async function fullBlob(kind, result) {
   const { width, height, channels } = result;
-  const pixels = new Uint8Array(result.pixels);
   if (kind === "png") return result.png;
+  const pixels = new Uint8Array(await result.pixels);
   if (kind === "webp") return encodeImage(pixels, width, height, channels, "image/webp", 0.95);
   const alpha = channels === 1 ? pixels : alphaOf(pixels);
   return encodeImage(alpha, width, height, 1, "image/png");

@@ -1,5 +1,3 @@
-import { resultBitmap } from "../engine/image-io.js";
-
 // Result viewer: original and cutout stacked, a before/after divider driven by
 // a range input, zoom (fit, in, out) with the viewer scrolling to pan.
 
@@ -20,11 +18,10 @@ export class Viewer {
   }
 
   /** Show a result: `original` is the photo's Blob, `cutout` the engine's
-   * {width, height, channels, pixels}: drawn from its raw pixels, so it shows
-   * before (and whether or not) a PNG is encoded. */
+   * {width, height, bitmap}: its bitmap is shown at once, before (and whether
+   * or not) a PNG is encoded. The bitmap is consumed. */
   async show(original, cutout) {
-    const { width, height } = cutout;
-    const bitmap = await resultBitmap(cutout);
+    const { width, height, bitmap } = cutout;
     this.clear();
     this.urls = [URL.createObjectURL(original)];
     this.el.before.src = this.urls[0];
