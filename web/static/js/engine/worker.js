@@ -94,12 +94,12 @@ function backendInfo(state) {
 function startEngine(options, onProgress) {
   const ready = boot(options, onProgress);
   engine.ready = ready;
+  engine.started = false;
   ready.then((state) => {
     if (engine.ready === ready) engine.started = true;
     engine.queue = engine.queue.then(() => loadWireTypes(state.store, state.py))
       .then((ms) => { state.timings.wire = ms; }, (e) => console.warn("wire types not loaded", e));
   }, () => { if (engine.ready === ready) engine.ready = null; }); // let a later request try again
-  engine.started = false;
 }
 
 async function handleBoot(msg) {
