@@ -80,17 +80,38 @@ def refine_alpha(guide, p, r, eps, shift, clip):
     return big_a, big_b + shift
 
 
-def blur_fusion(image: np.ndarray, alpha: np.ndarray, radii) -> tuple[np.ndarray, np.ndarray]:
-    """Foreground/background colour estimation (Germer et al. 2021)."""
+def blur_fusion(image: np.ndarray, alpha: np.ndarray, radii, pools=None) -> tuple[np.ndarray, np.ndarray]:
+    """Foreground/background colour estimation (Germer et al. 2021). A pass
+    with pool p > 1 takes its window sums on the map averaged over p x p
+    blocks, with the radius divided by p, and resizes the estimates back."""
     a = alpha[..., None]
     fg = bg = image.astype(np.float64)
-    for r in radii:
-        f_hat = _box_sum(fg * a, r) / (_box_sum(a, r) + 1e-5)
-        b_hat = _box_sum(bg * (1 - a), r) / (_box_sum(1 - a, r) + 1e-5)
+    for r, pool in zip(radii, pools or [1] * len(radii)):
+        if pool > 1:
+            small = block_mean(np.concatenate([fg * a, a, bg * (1 - a), 1 - a], -1), pool)
+            rs = max(1, (r + pool // 2) // pool)
+            sums = _box_sum(small, rs)
+            est = np.concatenate([sums[..., 0:3] / (sums[..., 3:4] + 1e-5), sums[..., 4:7] / (sums[..., 7:8] + 1e-5)], -1)
+            est = resize(est, *image.shape[:2])
+            f_hat, b_hat = est[..., 0:3], est[..., 3:6]
+        else:
+            f_hat = _box_sum(fg * a, r) / (_box_sum(a, r) + 1e-5)
+            b_hat = _box_sum(bg * (1 - a), r) / (_box_sum(1 - a, r) + 1e-5)
         resid = image - a * f_hat - (1 - a) * b_hat
         fg = np.clip(f_hat + a * resid, 0, 1)
         bg = np.clip(b_hat + (1 - a) * resid, 0, 1)
     return fg, bg
+
+
+def block_mean(x: np.ndarray, p: int) -> np.ndarray:
+    """Mean over p x p blocks of [H, W, C] (blocks cut short by the edges: their own pixels)."""
+    h, w = x.shape[:2]
+    gh, gw = -(-h // p), -(-w // p)
+    out = np.zeros((gh, gw, x.shape[2]))
+    for by in range(gh):
+        for bx in range(gw):
+            out[by, bx] = x[by * p:(by + 1) * p, bx * p:(bx + 1) * p].mean(axis=(0, 1))
+    return out
 
 
 def _box_sum(x, r):

@@ -86,7 +86,7 @@ def test_refine_foreground_matches_reference():
     p = ref.resize(mask, 80, 100)[..., 0]
     big_a, big_b = ref.refine_alpha(guide.astype(np.float64), p, GF_RADIUS, 1e-3, 0.85, LOGIT_CLIP)
     alpha = ref.sigmoid((big_a * guide).sum(-1) + big_b)
-    fg, bg = ref.blur_fusion(guide.astype(np.float64), alpha, [8, 2])
+    fg, bg = ref.blur_fusion(guide.astype(np.float64), alpha, [8, 2], [stages.WIDE_POOL, 1])
     inner = ref.unpack(coef[0].transpose(1, 2, 0))
     # the refined alpha itself (the coefficients' effect on the guide)
     got_alpha = ref.sigmoid((inner[..., :3] * guide).sum(-1) + inner[..., 3])

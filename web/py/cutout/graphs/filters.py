@@ -90,14 +90,26 @@ def _solve_sym3(g: Graph, s: dict, v: list[str]) -> list[str]:
     return out
 
 
-def blur_fusion_step(g: Graph, image: str, fg: str, bg: str, alpha: str, r: str):
-    """One blur-fusion update of foreground and background colours."""
+def blur_fusion_step(g: Graph, image: str, fg: str, bg: str, alpha: str, r: str, pool: int = 1):
+    """One blur-fusion update of foreground and background colours. With
+    pool > 1 the window means are taken on the map pooled pool x pool (radius
+    r / pool) and upsampled: for the wide pass, whose window is ~85 px wide,
+    that changes the means by little and skips most of the full-size work."""
     one_minus = g.sub(g.const(1.0), alpha)
     stack = g.op("Concat", g.mul(fg, alpha), alpha, g.mul(bg, one_minus), one_minus, axis=1)
+    if pool > 1:
+        stack = g.op("AveragePool", stack, kernel_shape=[pool, pool], strides=[pool, pool], ceil_mode=1,
+                     count_include_pad=0)
+        half = g.const([pool // 2], "int64")
+        r = g.op("Max", g.op("Div", g.add(r, half), g.const([pool], "int64")), g.const([1], "int64"))
     sums = box_sum(g, stack, r)
     tiny = g.const(1e-5)
     f_hat = g.div(g.channels(sums, 0, 3), g.add(g.channels(sums, 3, 4), tiny))
     b_hat = g.div(g.channels(sums, 4, 7), g.add(g.channels(sums, 7, 8), tiny))
+    if pool > 1:
+        hw = g.slice(g.op("Shape", image), [2], [4], [0])
+        both = g.op("Resize", g.op("Concat", f_hat, b_hat, axis=1), "", "", hw, mode="linear", axes=[2, 3])
+        f_hat, b_hat = g.ops("Split", both, g.const([3, 3], "int64"), n=2, axis=1)
     resid = composite_residual(g, image, f_hat, b_hat, alpha)
     new_fg = g.clip01(g.add(f_hat, g.mul(alpha, resid)))
     new_bg = g.clip01(g.add(b_hat, g.mul(one_minus, resid)))

@@ -26,6 +26,9 @@ from ..graphs_meta import BOUNDS_CELL, COEF_CHANNELS, GF_RADIUS, LOGIT_CLIP
 from .filters import blur_fusion_step, guided_filter_coefficients, row_bands, upsample_rows
 
 
+WIDE_POOL = 4  # the wide blur-fusion pass works on the map pooled 4 x 4 (filters.blur_fusion_step)
+
+
 def pre() -> object:
     g = Graph("pre")
     rgba = g.input("rgba", "uint8", ["H", "W", 4])
@@ -90,8 +93,8 @@ def refine() -> object:
     big_b = g.add(big_b, shift)
     alpha = g.op("Sigmoid", g.add(g.op("ReduceSum", g.mul(big_a, guide), g.const([1], "int64"), keepdims=1), big_b))
     fg, bg = guide, guide
-    for r in (r_wide, r_fine):
-        fg, bg = blur_fusion_step(g, guide, fg, bg, alpha, r)
+    for r, pool in ((r_wide, WIDE_POOL), (r_fine, 1)):
+        fg, bg = blur_fusion_step(g, guide, fg, bg, alpha, r, pool)
     lo, hi = _alpha_bounds(g, big_a, big_b)
     fg255 = g.mul(fg, g.const(255.0))
     _pack(g, [g.mul(big_a, g.const(1 / 255)), big_b, fg255, g.sub(fg255, g.mul(bg, g.const(255.0)))], lo, hi)

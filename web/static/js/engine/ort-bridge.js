@@ -13,6 +13,9 @@ export function coded(code, detail) {
 }
 
 const OOM = /out of memory|allocation failed|Array buffer allocation|Cannot allocate|std::bad_alloc|OrtRun\(\).*ERROR_CODE: 6|GPUOutOfMemory/i;
+// the compose loop asks Python for cancels and reports progress this often, not
+// per tile: each ask is a round trip into Pyodide (~0.15 ms; 40 ms of a 24 MP compose)
+const PROGRESS_MS = 50;
 const UNSUPPORTED_ON_GPU = /NOT implemented|not supported|Unsupported/i;
 // outputs that feed straight into another WebGPU session stay on the GPU
 const GPU_CHAINED = new Set(["graph-pre", "graph-flip"]);
@@ -123,15 +126,20 @@ export class OrtBridge {
    * one-channel `out`) or [y, x, h, w, cy0, cx0, cy1, cx1, py, px, dy, dx] for a
    * mixed one: the tile graph runs on the photo's tile, the coefficient window
    * [cy0, cy1) x [cx0, cx1) and `pos`, plus the `extras` feeds. `progress(done)`
-   * is asked before each tile; false (a cancel) stops the loop. Returns whether
-   * every tile was done. */
+   * is asked before the first tile and then at most every PROGRESS_MS; false (a
+   * cancel) stops the loop. Returns whether every tile was done. */
   async composeTiles(handle, rgba, coef, out, plan, names, extras, progress) {
     const photo = await cpuData(rgba), coefs = await cpuData(coef);
     const photoDims = Array.from(rgba.dims), coefDims = Array.from(coef.dims), outDims = Array.from(out.dims);
     const settledFrom = outDims[2] === 1 ? 3 : 0;
     const T = this.ort.Tensor;
+    let asked = -Infinity;
     for (let i = 0; i < plan.length; i++) {
-      if (!progress(i)) return false;
+      const now = performance.now();
+      if (now - asked >= PROGRESS_MS) {
+        if (!progress(i)) return false;
+        asked = now;
+      }
       const [y, x, h, w, ...win] = plan[i];
       if (win.length === 0) {
         const px = cropBlock(photo, photoDims, [y, x, settledFrom], [y + h, x + w, 4]);
