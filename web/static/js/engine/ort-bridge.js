@@ -3,7 +3,7 @@
 // Errors are thrown as Error("[code] detail") so Python can map them to
 // CutoutError codes without parsing anything else.
 
-import { cropBlock, pasteImage } from "./tensor-ops.js";
+import { copyBlock, cropBlock, pasteImage } from "./tensor-ops.js";
 import { standInMask } from "./stand-in.js";
 
 export function coded(code, detail) {
@@ -134,6 +134,7 @@ export class OrtBridge {
     const settledFrom = outDims[2] === 1 ? 3 : 0;
     const T = this.ort.Tensor;
     let asked = -Infinity;
+    const scratch = { px: new Uint8Array(0), cf: new Float32Array(0) };
     for (let i = 0; i < plan.length; i++) {
       const now = performance.now();
       if (now - asked >= PROGRESS_MS) {
@@ -142,13 +143,18 @@ export class OrtBridge {
       }
       const [y, x, h, w, ...win] = plan[i];
       if (win.length === 0) {
-        const px = cropBlock(photo, photoDims, [y, x, settledFrom], [y + h, x + w, 4]);
-        pasteImage(out.data, outDims, px.data, px.shape, y, x);
+        if (settledFrom === 0) copyBlock(photo, out.data, outDims, y, x, h, w);
+        else {
+          const px = cropBlock(photo, photoDims, [y, x, settledFrom], [y + h, x + w, 4]);
+          pasteImage(out.data, outDims, px.data, px.shape, y, x);
+        }
         continue;
       }
       const [cy0, cx0, cy1, cx1, ...pos] = win;
-      const px = cropBlock(photo, photoDims, [y, x, 0], [y + h, x + w, 4]);
-      const cf = cropBlock(coefs, coefDims, [0, 0, cy0, cx0], [1, coefDims[1], cy1, cx1]);
+      const px = cropBlock(photo, photoDims, [y, x, 0], [y + h, x + w, 4], scratch.px);
+      const cf = cropBlock(coefs, coefDims, [0, 0, cy0, cx0], [1, coefDims[1], cy1, cx1], scratch.cf);
+      if (px.data.buffer !== scratch.px.buffer) scratch.px = px.data; // grown: the next crops reuse it
+      if (cf.data.buffer !== scratch.cf.buffer) scratch.cf = cf.data;
       const feeds = [new T("uint8", px.data, px.shape), new T("float32", cf.data, cf.shape),
         new T("float32", Float32Array.from(pos), [4]), ...extras];
       const [result] = await this.run(handle, ["rgba", "coef", "pos", ...names], feeds, ["out"]);

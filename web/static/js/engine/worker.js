@@ -9,7 +9,8 @@ import { OrtBridge } from "./ort-bridge.js";
 import { loadEngineManifest, loadOrt, loadPython, loadWireTypes, openAssets } from "./runtime.js";
 
 const MAX_PIXELS = 64_000_000;
-const engine = { ready: null, started: false, cancelled: new Set(), waiting: new Map(), queue: Promise.resolve() };
+// spare: the last job's photo buffer, for the next photo's pixels (image-io.js decodeImage)
+const engine = { ready: null, started: false, cancelled: new Set(), waiting: new Map(), queue: Promise.resolve(), spare: null, spareTimer: 0 };
 
 function reply(type, id, fields = {}, transfer = []) {
   self.postMessage({ v: PROTOCOL_VERSION, type, id, ...fields }, transfer);
@@ -138,19 +139,30 @@ function untilReady(id) {
   }).finally(() => engine.waiting.delete(id));
 }
 
+// kept for a next photo that comes soon (a batch, a retry), given back when none does
+const SPARE_IDLE_MS = 20_000;
+
+function keepSpare(buffer) {
+  engine.spare = buffer;
+  clearTimeout(engine.spareTimer);
+  engine.spareTimer = setTimeout(() => { engine.spare = null; }, SPARE_IDLE_MS);
+}
+
 async function handleStart(msg) {
   const options = msg.options || {};
   const t0 = performance.now();
   reply(KIND.PROGRESS, msg.id, { stage: "decode", fraction: 0 });
   // a photo dropped while the engine starts is decoded meanwhile
-  const decoding = timed(decodeImage(msg.file, options.maxPixels || MAX_PIXELS));
+  const spare = engine.spare;
+  engine.spare = null;
+  const decoding = timed(decodeImage(msg.file, options.maxPixels || MAX_PIXELS, spare));
   decoding.then(() => { if (!engine.started) reply(KIND.PROGRESS, msg.id, { stage: "boot", fraction: null }); },
     () => {}); // a decoding error is met below, after the engine's own
   const state = await untilReady(msg.id);
   const { value: image, ms: decodeMs } = await decoding;
   const t1 = performance.now();
   const before = { ...state.bridge.timings };
-  const result = await runWithFallback(state, msg.id, image, options);
+  const result = await runWithFallback(state, msg.id, image, options).finally(() => keepSpare(image.pixels.buffer));
   if (result.error) throw Object.assign(new Error(result.error.detail), result.error);
   const out = result.out;
   const [height, width, channels] = out.dims;
