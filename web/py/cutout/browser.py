@@ -52,6 +52,9 @@ class BrowserBackend:
             raise coded_error(exc) from None
 
     def load(self, asset: Asset, tiles: bool = False):
+        opened = self._bridge.openedSession(asset.name)
+        if opened is not None:
+            return opened
         return self._wait(self._bridge.createSession(asset.name, asset.file, asset.sha256, asset.bytes, asset.role))
 
     def run(self, session, feeds: dict, outputs: Sequence[str]) -> dict:
