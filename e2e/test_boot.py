@@ -47,3 +47,20 @@ def test_cancel_while_the_engine_starts_keeps_the_engine(context, app_url, small
     page.wait_for_selector("body[data-engine=ready]", state="attached", timeout=BOOT_TIMEOUT_MS)
     assert "Restarting" not in page.text_content("#stage"), "cancelling a waiting photo restarted the engine"
     assert cut(page, small_photo) == "done", page.text_content("#error")
+
+
+def test_wire_types_load_once_the_engine_is_idle(context, app_url, small_photo):
+    """msgspec (the wire types) is loaded after the engine is ready, but not in
+    the way of a photo chosen right then: the first job runs without it, and it
+    is there for a job that comes after the engine has been idle."""
+    import json
+    import time
+
+    page = context.new_page()
+    page.goto(f"{app_url}/?backend=wasm&{STAND_IN}")
+    page.wait_for_selector("body[data-engine=ready]", state="attached", timeout=BOOT_TIMEOUT_MS)
+    assert cut(page, small_photo) == "done", page.text_content("#error")
+    assert json.loads(page.get_attribute("body", "data-timings"))["wireTypes"] is None
+    time.sleep(2.5)  # the worker's WIRE_IDLE_MS is 1.5 s; loading takes ~0.1-0.3 s
+    assert cut(page, small_photo) == "done", page.text_content("#error")
+    assert json.loads(page.get_attribute("body", "data-timings"))["wireTypes"] > 0

@@ -20,6 +20,9 @@
 //     job:progress  {stage, fraction}
 //     job:done      {width, height, channels, bitmap: ImageBitmap (straight alpha),
 //                    backend: BackendInfo, timings, tiles}
+//                   (timings: stage -> ms; wireTypes: ms the wire types (msgspec)
+//                   took to load, null until they have: they load once the
+//                   engine is idle, not in the way of a photo)
 //     job:encoded   {png: Blob, pixels: ArrayBuffer, ms}
 //                   | {code, sentence, detail, pixels}            (after job:done)
 //     job:error     {code, sentence, detail}

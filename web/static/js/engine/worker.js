@@ -10,7 +10,7 @@ import { loadEngineManifest, loadOrt, loadPython, loadWireTypes, openAssets } fr
 
 const MAX_PIXELS = 64_000_000;
 // spare: the last job's photo buffer, for the next photo's pixels (image-io.js decodeImage)
-const engine = { ready: null, started: false, cancelled: new Set(), waiting: new Map(), queue: Promise.resolve(), spare: null, spareTimer: 0 };
+const engine = { ready: null, started: false, cancelled: new Set(), waiting: new Map(), queue: Promise.resolve(), spare: null, spareTimer: 0, wireTimer: 0 };
 
 function reply(type, id, fields = {}, transfer = []) {
   self.postMessage({ v: PROTOCOL_VERSION, type, id, ...fields }, transfer);
@@ -90,17 +90,31 @@ function backendInfo(state) {
     fallbackFrom: b.fallbackFrom || "", cpuGraphs: state.bridge.cpuFallbacks.map((f) => f.graph) };
 }
 
-/** Boot once; when the engine is ready, load the wire types in the job queue's
- * next idle slot (after any job that arrived during the boot). */
+/** Boot once; when the engine is ready, load the wire types once no job has
+ * come for a while (wireTypesWhenIdle). */
 function startEngine(options, onProgress) {
   const ready = boot(options, onProgress);
   engine.ready = ready;
   engine.started = false;
   ready.then((state) => {
     if (engine.ready === ready) engine.started = true;
-    engine.queue = engine.queue.then(() => loadWireTypes(state.store, state.py))
-      .then((ms) => { state.timings.wire = ms; }, (e) => console.warn("wire types not loaded", e));
+    wireTypesWhenIdle(state);
   }, () => { if (engine.ready === ready) engine.ready = null; }); // let a later request try again
+}
+
+// msgspec's wheel takes ~0.1-0.3 s of the worker's one thread: loaded at once
+// when the engine was ready, it held up a photo dropped just then (24 MP in the
+// bench: 0.28 s between its choice and its decode). So it waits until the
+// engine has been idle this long; each job puts it off again.
+const WIRE_IDLE_MS = 1500;
+
+function wireTypesWhenIdle(state) {
+  clearTimeout(engine.wireTimer);
+  if (state.wire) return; // loading or loaded
+  engine.wireTimer = setTimeout(() => {
+    state.wire = engine.queue = engine.queue.then(() => loadWireTypes(state.store, state.py))
+      .then((ms) => { state.timings.wire = ms; }, (e) => console.warn("wire types not loaded", e));
+  }, WIRE_IDLE_MS);
 }
 
 async function handleBoot(msg) {
@@ -159,6 +173,16 @@ async function handleStart(msg) {
   decoding.then(() => { if (!engine.started) reply(KIND.PROGRESS, msg.id, { stage: "boot", fraction: null }); },
     () => {}); // a decoding error is met below, after the engine's own
   const state = await untilReady(msg.id);
+  clearTimeout(engine.wireTimer);
+  try {
+    await runJob(msg, state, t0, decoding);
+  } finally {
+    wireTypesWhenIdle(state);
+  }
+}
+
+async function runJob(msg, state, t0, decoding) {
+  const options = msg.options || {};
   const { value: image, ms: decodeMs } = await decoding;
   const t1 = performance.now();
   const before = { ...state.bridge.timings };
@@ -169,7 +193,8 @@ async function handleStart(msg) {
   // the page shows a bitmap made here; the pixels stay for the PNG encoder and
   // go to the page with the PNG (moved, not copied: a 24 MP copy took ~0.1 s)
   const bitmap = await createImageBitmap(toImageData(out.data, width, height, channels), { premultiplyAlpha: "none" });
-  const timings = { decode: decodeMs, wait: t1 - t0 - decodeMs, ...result.timings, fetch: state.bridge.timings.fetch - before.fetch,
+  const timings = { decode: decodeMs, wait: t1 - t0 - decodeMs, ...result.timings, wireTypes: state.timings.wire ?? null,
+    fetch: state.bridge.timings.fetch - before.fetch,
     session: state.bridge.timings.session - before.session, total: performance.now() - t0 };
   reply(KIND.DONE, msg.id, { width, height, channels, bitmap, backend: backendInfo(state), timings,
     tiles: result.tiles, cache: { ...state.store.stats } }, [bitmap]);
