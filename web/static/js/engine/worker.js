@@ -110,9 +110,9 @@ const WIRE_IDLE_MS = 1500;
 
 function wireTypesWhenIdle(state) {
   clearTimeout(engine.wireTimer);
-  if (state.wire) return; // loading or loaded
+  if (state.wireLoad) return; // started (state.timings.wire: its ms, once loaded)
   engine.wireTimer = setTimeout(() => {
-    state.wire = engine.queue = engine.queue.then(() => loadWireTypes(state.store, state.py))
+    state.wireLoad = engine.queue = engine.queue.then(() => loadWireTypes(state.store, state.py))
       .then((ms) => { state.timings.wire = ms; }, (e) => console.warn("wire types not loaded", e));
   }, WIRE_IDLE_MS);
 }
@@ -175,18 +175,17 @@ async function handleStart(msg) {
   const state = await untilReady(msg.id);
   clearTimeout(engine.wireTimer);
   try {
-    await runJob(msg, state, t0, decoding);
+    await runJob(msg.id, options, state, t0, decoding);
   } finally {
     wireTypesWhenIdle(state);
   }
 }
 
-async function runJob(msg, state, t0, decoding) {
-  const options = msg.options || {};
+async function runJob(id, options, state, t0, decoding) {
   const { value: image, ms: decodeMs } = await decoding;
   const t1 = performance.now();
   const before = { ...state.bridge.timings };
-  const result = await runWithFallback(state, msg.id, image, options).finally(() => keepSpare(image.pixels.buffer));
+  const result = await runWithFallback(state, id, image, options).finally(() => keepSpare(image.pixels.buffer));
   if (result.error) throw Object.assign(new Error(result.error.detail), result.error);
   const out = result.out;
   const [height, width, channels] = out.dims;
@@ -196,10 +195,10 @@ async function runJob(msg, state, t0, decoding) {
   const timings = { decode: decodeMs, wait: t1 - t0 - decodeMs, ...result.timings, wireTypes: state.timings.wire ?? null,
     fetch: state.bridge.timings.fetch - before.fetch,
     session: state.bridge.timings.session - before.session, total: performance.now() - t0 };
-  reply(KIND.DONE, msg.id, { width, height, channels, bitmap, backend: backendInfo(state), timings,
+  reply(KIND.DONE, id, { width, height, channels, bitmap, backend: backendInfo(state), timings,
     tiles: result.tiles, cache: { ...state.store.stats } }, [bitmap]);
   // not awaited: the next photo need not wait for this one's PNG (~2 s at 24 MP)
-  sendPng(msg.id, out.data, width, height, channels);
+  sendPng(id, out.data, width, height, channels);
 }
 
 async function sendPng(id, data, width, height, channels) {
