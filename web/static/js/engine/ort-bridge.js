@@ -189,14 +189,17 @@ export class OrtBridge {
     return true;
   }
 
-  /** Start the tile helpers, once (WASM with more than one thread only: they
-   * need the shared memory of a cross-origin isolated page, and the cores it
-   * has), warmed up on the graphs `warm` (URLs); `ortModule`: a Promise of
-   * onnxruntime's compiled module, for them (ort-module.js). */
-  startTileHelpers(warm, ortModule) {
-    if (this.ep !== "wasm" || this.backend.threads < 2 || !self.crossOriginIsolated) return;
-    this.tiles ??= new TilePool(this.store, this.backend.threads, ortModule, this.fault);
-    this.tiles.start(warm);
+  /** Create the tile helpers (WASM with more than one thread only: they need
+   * the shared memory of a cross-origin isolated page, and the cores it has);
+   * `ortModule`: a Promise of onnxruntime's compiled module, for them (ort-module.js).
+   * startTileHelpers(warm) starts their onnxruntimes, warmed up on the graphs `warm` (URLs). */
+  createTileHelpers(ortModule) {
+    if (this.tiles || this.ep !== "wasm" || this.backend.threads < 2 || !self.crossOriginIsolated) return;
+    this.tiles = new TilePool(this.store, this.backend.threads, ortModule, this.fault);
+  }
+
+  startTileHelpers(warm) {
+    if (this.tiles && this.ep === "wasm") this.tiles.start(warm);
   }
 
   release(tensor) {

@@ -88,7 +88,7 @@ async function switchToWasm(state, code) {
   const previous = state.bridge.backend;
   await state.bridge.releaseSessions();
   state.bridge.backend = { ...wasmBackend(`WebGPU failed: ${code}`), fallbackFrom: previous.label };
-  state.ortModule = undefined; // the tile helpers compile onnxruntime's WASM build themselves: this worker loaded the WebGPU one
+  state.bridge.createTileHelpers(); // they compile onnxruntime's WASM build themselves: this worker loaded the WebGPU one
 }
 
 function backendInfo(state) {
@@ -105,6 +105,8 @@ function startEngine(options, onProgress) {
   engine.started = false;
   ready.then((state) => {
     if (engine.ready === ready) engine.started = true;
+    // not during boot: two more workers loading then made the boot ~1 s slower here
+    state.bridge.createTileHelpers(state.ortModule);
     startUpWhenIdle(state);
   }, () => { if (engine.ready === ready) engine.ready = null; }); // let a later request try again
 }
@@ -121,9 +123,11 @@ const IDLE_MS = 1500;
 
 function startUpWhenIdle(state) {
   clearTimeout(engine.idleTimer);
-  if (state.wireLoad) return; // done (state.timings.wire: its ms, once loaded)
+  const { bridge } = state;
+  if (state.wireLoad && !(bridge.tiles && !bridge.tiles.started)) return; // all started
   engine.idleTimer = setTimeout(() => {
-    state.bridge.startTileHelpers(state.tileGraphs, state.ortModule);
+    bridge.startTileHelpers(state.tileGraphs);
+    if (state.wireLoad) return; // state.timings.wire: its ms, once loaded
     state.wireLoad = engine.queue = engine.queue.then(() => loadWireTypes(state.store, state.py))
       .then((ms) => { state.timings.wire = ms; }, (e) => console.warn("wire types not loaded", e));
   }, IDLE_MS);
@@ -217,7 +221,7 @@ async function runJob(id, options, state, t0, decoding) {
     session: state.bridge.timings.session - before.session, total: performance.now() - t0 };
   reply(KIND.DONE, id, { width, height, channels, bitmap, backend: backendInfo(state), timings,
     tiles: { ...result.tiles, ...state.bridge.lastCompose }, cache: { ...state.store.stats } }, [bitmap]);
-  if (width * height >= HELPER_PIXELS) state.bridge.startTileHelpers(state.tileGraphs, state.ortModule);
+  if (width * height >= HELPER_PIXELS) state.bridge.startTileHelpers(state.tileGraphs);
   // the next photo need not wait for this one's PNG (~2-4 s at 24 MP): not awaited
   // (wrapped: an async function's returned promise would be)
   return { encoding: sendPng(id, out.data, width, height, channels) };
