@@ -76,7 +76,7 @@ def sized_runs(browser, url: str, photos: dict, backend: str, query: str = "", m
                 rows.append(stage_row(label, f"{backend} {mode}", boot, job, mem.peak, job["since_page_load"]))
                 print("  ", rows[-1], flush=True)
                 if mode == "warm" and again is not None:
-                    again[label] = {**app_job(page, photo), "first_tiles": job["tiles"]}
+                    again[label] = app_job(page, photo)
                 page.close()
             if n == 0 and first_results is not None and "warm" in modes:
                 for _ in range(WARM_REPEATS):
@@ -208,28 +208,19 @@ def report(args, stage_rows, webgpu_rows, ours, peers, first_results, again, ela
     return "\n".join(parts)
 
 
-def _helpers(job: dict) -> str:
-    """Who ran the compose tiles: the tile helpers start after the first photo of 4 MP or more."""
-    t = job.get("tiles") or {}
-    if not t.get("helpers"):
-        return "; compose tiles run by the engine worker"
-    return f"; compose tiles run by {t['helpers']} tile helpers ({t.get('helped', 0)} of {t.get('runs', 0)})"
-
-
 def targets(stage_rows, ours, first_results: dict, again: dict) -> str:
     """The issue's ratios, from this run's rows (columns as in STAGE_HEADER)."""
     lines = []
     for r in stage_rows:
         if r[1] == "wasm warm":
-            job = again.get(r[0])
-            first = _helpers({"tiles": job["first_tiles"]}) if job else ""
             lines.append(f"- {r[0]} warm: result shown / inference = {float(r[9]) / float(r[7]):.2f}×, "
                          f"PNG ready / inference = {float(r[11]) / float(r[7]):.2f}× "
-                         f"(target ≤ 1.3× at 24 MP); tab peak RSS {r[13]} MiB{first}")
+                         f"(target ≤ 1.3× at 24 MP); tab peak RSS {r[13]} MiB")
+            job = again.get(r[0])
             if job:
                 lines.append(f"  - the next photo in the same page: result shown / inference = "
                              f"{job['shown'] / job['model']:.2f}× ({job['shown'] / 1000:.2f} s / {job['model'] / 1000:.2f} s), "
-                             f"PNG ready / inference = {job['wall'] / job['model']:.2f}×{_helpers(job)}")
+                             f"PNG ready / inference = {job['wall'] / job['model']:.2f}×")
     first = first_results.get("1 MP") if first_results else None
     if first and ours:
         steady = statistics.fmean(ours[0]) / 1000

@@ -24,11 +24,11 @@ export class TilePool {
    * start(), from the compiled module `ortModule` resolves to (null: they compile it).
    * `fault` "tile-helper": each fails after its first tile (tests). */
   constructor(store, size, ortModule = Promise.resolve(null), fault = "") {
-    // Created when the engine is ready, not when a photo needs them: a worker
-    // started from this one loads its script only when this worker's event loop
-    // turns, and a job gives it no turn until the compose stage (its awaits are
-    // microtasks). For the same reason each helper's state is in shared memory,
-    // not in a "ready" message that the job would not see.
+    // Created at boot, not when a photo needs them: a worker started from this
+    // one loads its script only when this worker's event loop turns, and a job
+    // gives it no turn until the compose stage (its awaits are microtasks).
+    // For the same reason each helper's state is in shared memory, not in a
+    // "ready" message that the job would not see.
     this.store = store;
     this.ortModule = ortModule;
     this.fault = fault;

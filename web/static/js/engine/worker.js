@@ -36,11 +36,12 @@ async function boot(options, onProgress) {
   const manifest = await loadEngineManifest(store);
   const bridge = new OrtBridge({ ort, store, modelsBase: manifest.base, backend, fault: options.fault || "", standIn: !!options.test });
   bridge.onDownload = (name, done, total) => onProgress({ stage: "download", fraction: done / total, bytes: total });
+  bridge.createTileHelpers(ortModule);
   if (options.preload !== false) startModelSession(bridge, manifest, options.model || backend.model);
   const { py, jobs, timings: python } = await loadPython(store, manifest, !!options.test);
   store.prune().catch((e) => console.warn("cache prune failed", e));
   const tileGraphs = manifest.assets.filter((a) => a.name === TILE_GRAPH).map((a) => new URL(a.file, manifest.base).href);
-  const state = { store, ort, py, jobs, bridge, options, backend, tileGraphs, ortModule };
+  const state = { store, ort, py, jobs, bridge, options, backend, tileGraphs };
   const t2 = performance.now();
   if (options.preload !== false) await preload(state, options.model);
   state.timings = { ort: Math.round(t1 - t0), python: Math.round(t2 - t1), ...python, preload: Math.round(performance.now() - t2) };
@@ -88,7 +89,7 @@ async function switchToWasm(state, code) {
   const previous = state.bridge.backend;
   await state.bridge.releaseSessions();
   state.bridge.backend = { ...wasmBackend(`WebGPU failed: ${code}`), fallbackFrom: previous.label };
-  state.bridge.createTileHelpers(); // they compile onnxruntime's WASM build themselves: this worker loaded the WebGPU one
+  state.bridge.createTileHelpers();
 }
 
 function backendInfo(state) {
@@ -105,8 +106,6 @@ function startEngine(options, onProgress) {
   engine.started = false;
   ready.then((state) => {
     if (engine.ready === ready) engine.started = true;
-    // not during boot: two more workers loading then made the boot ~1 s slower here
-    state.bridge.createTileHelpers(state.ortModule);
     startUpWhenIdle(state);
   }, () => { if (engine.ready === ready) engine.ready = null; }); // let a later request try again
 }
