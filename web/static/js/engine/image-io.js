@@ -29,18 +29,12 @@ function tooLarge(width, height, maxPixels) {
 }
 
 /** Blob -> {width, height, pixels: Uint8Array RGBA}; coded errors for bad input.
- * `spare`: an (Shared)ArrayBuffer no longer in use that the pixels may be written
- * into when it is large enough (a fresh 96 MB buffer for a 24 MP photo is paid for
- * in page faults as it is filled: its copyTo took 85-400 ms here, ~40 ms reused).
- * `shared`: new pixel buffers are SharedArrayBuffers (not on the canvas path,
- * for the formats WebCodecs does not decode). */
-export async function decodeImage(blob, maxPixels, { spare = null, shared = false } = {}) {
+ * `spare`: an ArrayBuffer no longer in use that the pixels may be written into
+ * when it is large enough (a fresh 96 MB buffer for a 24 MP photo is paid for
+ * in page faults as it is filled: its copyTo took 85-400 ms here, ~40 ms reused). */
+export async function decodeImage(blob, maxPixels, spare = null) {
   if (!blob || blob.size === 0) throw new ImageError("empty_file", "the file has no bytes");
-  return (await decodeFrame(blob, maxPixels, spare, shared)) || decodeOnCanvas(blob, maxPixels);
-}
-
-function newBuffer(bytes, shared) {
-  return shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+  return (await decodeFrame(blob, maxPixels, spare)) || decodeOnCanvas(blob, maxPixels);
 }
 
 // WebCodecs' ImageDecoder: the first frame's pixels copied straight out, no
@@ -53,7 +47,7 @@ function newBuffer(bytes, shared) {
 // decode the file: the canvas path then decides (and names the error).
 const WITH_ALPHA = { RGBA: { swap: false }, BGRA: { swap: true } };
 
-async function decodeFrame(blob, maxPixels, spare, shared) {
+async function decodeFrame(blob, maxPixels, spare) {
   if (!self.ImageDecoder || !blob.type || !(await ImageDecoder.isTypeSupported(blob.type).catch(() => false))) return null;
   let frame;
   try {
@@ -69,24 +63,23 @@ async function decodeFrame(blob, maxPixels, spare, shared) {
     if (width * height > maxPixels) throw tooLarge(width, height, maxPixels);
     const layout = WITH_ALPHA[frame.format];
     const bytes = width * height * 4;
-    const fits = spare && spare.byteLength >= bytes && (!shared || spare instanceof SharedArrayBuffer);
-    const pixels = new Uint8Array(fits ? spare : newBuffer(bytes, shared), 0, bytes);
+    const pixels = spare && spare.byteLength >= bytes ? new Uint8Array(spare, 0, bytes) : new Uint8Array(bytes);
     await frame.copyTo(pixels, layout ? {} : { format: "RGBA" });
-    return arrange(pixels, width, height, { rotation: frame.rotation || 0, flip: !!frame.flip, swap: !!(layout && layout.swap), shared });
+    return arrange(pixels, width, height, { rotation: frame.rotation || 0, flip: !!frame.flip, swap: !!(layout && layout.swap) });
   } finally {
     frame.close();
   }
 }
 
 /** RGBA pixels, upright: swap red and blue (`swap`), apply a frame's
- * clockwise rotation, then its flip (mirror left-right); a new buffer is shared when `shared`. */
-export function arrange(pixels, width, height, { rotation = 0, flip = false, swap = false, shared = false }) {
+ * clockwise rotation, then its flip (mirror left-right). */
+export function arrange(pixels, width, height, { rotation = 0, flip = false, swap = false }) {
   if (!rotation && !flip && !swap) return { width, height, pixels };
   const turned = rotation === 90 || rotation === 270;
   // rotating then mirroring is mirroring then rotating the other way round
   if (flip && turned) rotation = 360 - rotation;
   const src = new Uint32Array(pixels.buffer, pixels.byteOffset, width * height);
-  const out = rotation || flip ? new Uint32Array(newBuffer(width * height * 4, shared)) : src; // a swap alone is done in place
+  const out = rotation || flip ? new Uint32Array(width * height) : src; // a swap alone is done in place
   for (let y = 0; y < height; y++) {
     // mirrored first, then rotated: where pixel (x, y) lands is linear in x, a + step * x
     let [a, step] = rotation === 90 ? [height - 1 - y, height] : rotation === 180 ? [(height - y) * width - 1, -1]

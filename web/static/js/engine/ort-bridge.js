@@ -5,8 +5,6 @@
 
 import { copyBlock, cropBlock, pasteImage } from "./tensor-ops.js";
 import { standInMask } from "./stand-in.js";
-import { TilePool } from "./tile-helper.js";
-import { tileFeeds, tileScratch } from "./tiles.js";
 
 export function coded(code, detail) {
   const e = new Error(`[${code}] ${detail}`);
@@ -18,8 +16,6 @@ const OOM = /out of memory|allocation failed|Array buffer allocation|Cannot allo
 // the compose loop asks Python for cancels and reports progress this often, not
 // per tile: each ask is a round trip into Pyodide (~0.15 ms; 40 ms of a 24 MP compose)
 const PROGRESS_MS = 50;
-// fewer mixed tiles than this are not worth a job message to the tile helpers
-const HELPED_TILES = 4;
 const UNSUPPORTED_ON_GPU = /NOT implemented|not supported|Unsupported/i;
 // outputs that feed straight into another WebGPU session stay on the GPU
 const GPU_CHAINED = new Set(["graph-pre", "graph-flip"]);
@@ -66,7 +62,7 @@ export class OrtBridge {
     const data = await this.store.bytes(url, (done, total) => this.onDownload && this.onDownload(name, done, total));
     this.timings.fetch += performance.now() - started;
     started = performance.now();
-    const handle = { name, ep, role, url, session: await this.#create(name, data, role, ep) };
+    const handle = { name, ep, role, session: await this.#create(name, data, role, ep) };
     handle.data = ep === "webgpu" ? data : null; // kept to re-create on WASM if WebGPU cannot run it
     this.timings.session += performance.now() - started;
     return handle;
@@ -137,69 +133,43 @@ export class OrtBridge {
    * for a settled tile (the photo's pixels are copied, only their alpha for a
    * one-channel `out`) or [y, x, h, w, cy0, cx0, cy1, cx1, py, px, dy, dx] for a
    * mixed one: the tile graph runs on the photo's tile, the coefficient window
-   * [cy0, cy1) x [cx0, cx1) and `pos`, plus the `extras` feeds. The tile helpers
-   * run the mixed tiles when they are up (tile-helper.js); this thread pastes.
-   * `progress(done)` is asked before the first tile and then at most every
-   * PROGRESS_MS; false (a cancel) stops the loop. Returns whether every tile was done. */
+   * [cy0, cy1) x [cx0, cx1) and `pos`, plus the `extras` feeds. `progress(done)`
+   * is asked before the first tile and then at most every PROGRESS_MS; false (a
+   * cancel) stops the loop. Returns whether every tile was done. */
   async composeTiles(handle, rgba, coef, out, plan, names, extras, progress) {
     const photo = await cpuData(rgba), coefs = await cpuData(coef);
     const photoDims = Array.from(rgba.dims), coefDims = Array.from(coef.dims), outDims = Array.from(out.dims);
-    const rows = plan.filter((row) => row.length > 4);
-    let done = 0, asked = -Infinity;
-    const goOn = () => {
+    const settledFrom = outDims[2] === 1 ? 3 : 0;
+    const T = this.ort.Tensor;
+    let asked = -Infinity;
+    const scratch = { px: new Uint8Array(0), cf: new Float32Array(0) };
+    for (let i = 0; i < plan.length; i++) {
       const now = performance.now();
-      if (now - asked < PROGRESS_MS) return true;
-      asked = now;
-      return progress(done);
-    };
-    for (const [y, x, h, w, ...win] of plan) {
-      if (win.length > 0) continue;
-      if (!goOn()) return false;
-      if (outDims[2] === 4) copyBlock(photo, out.data, outDims, y, x, h, w);
-      else {
-        const px = cropBlock(photo, photoDims, [y, x, 3], [y + h, x + w, 4]);
-        pasteImage(out.data, outDims, px.data, px.shape, y, x);
+      if (now - asked >= PROGRESS_MS) {
+        if (!progress(i)) return false;
+        asked = now;
       }
-      done += 1;
-    }
-    const delivered = new Uint8Array(rows.length);
-    const paste = (i, data, dims) => { pasteImage(out.data, outDims, data, dims, rows[i][0], rows[i][1]); delivered[i] = 1; done += 1; };
-    const helped = handle.ep === "wasm" && this.tiles && rows.length >= HELPED_TILES
-      && this.tiles.share({ graph: handle.url, photo, photoDims, coefs, coefDims, rows, names, extras, onTile: paste });
-    this.lastCompose = { helpers: helped ? helped.helpers : 0, helped: 0 }; // for job:done
-    if (helped) {
-      while (!(await helped.wait(PROGRESS_MS))) {
-        if (!goOn()) {
-          await helped.stop();
-          return false;
+      const [y, x, h, w, ...win] = plan[i];
+      if (win.length === 0) {
+        if (settledFrom === 0) copyBlock(photo, out.data, outDims, y, x, h, w);
+        else {
+          const px = cropBlock(photo, photoDims, [y, x, settledFrom], [y + h, x + w, 4]);
+          pasteImage(out.data, outDims, px.data, px.shape, y, x);
         }
+        continue;
       }
-      this.lastCompose.helped = delivered.reduce((n, d) => n + d, 0);
-    }
-    // without helpers, every tile; with them, any a helper took and did not deliver (it failed)
-    const scratch = tileScratch();
-    for (let i = 0; i < rows.length; i++) {
-      if (delivered[i]) continue;
-      if (!goOn()) return false;
-      const feeds = [...tileFeeds(this.ort.Tensor, photo, photoDims, coefs, coefDims, rows[i], scratch), ...extras];
+      const [cy0, cx0, cy1, cx1, ...pos] = win;
+      const px = cropBlock(photo, photoDims, [y, x, 0], [y + h, x + w, 4], scratch.px);
+      const cf = cropBlock(coefs, coefDims, [0, 0, cy0, cx0], [1, coefDims[1], cy1, cx1], scratch.cf);
+      if (px.data.buffer !== scratch.px.buffer) scratch.px = px.data; // grown: the next crops reuse it
+      if (cf.data.buffer !== scratch.cf.buffer) scratch.cf = cf.data;
+      const feeds = [new T("uint8", px.data, px.shape), new T("float32", cf.data, cf.shape),
+        new T("float32", Float32Array.from(pos), [4]), ...extras];
       const [result] = await this.run(handle, ["rgba", "coef", "pos", ...names], feeds, ["out"]);
-      paste(i, await cpuData(result), Array.from(result.dims));
+      pasteImage(out.data, outDims, await cpuData(result), Array.from(result.dims), y, x);
       this.release(result);
     }
     return true;
-  }
-
-  /** Create the tile helpers (WASM with more than one thread only: they need
-   * the shared memory of a cross-origin isolated page, and the cores it has);
-   * `ortModule`: a Promise of onnxruntime's compiled module, for them (ort-module.js).
-   * startTileHelpers(warm) starts their onnxruntimes, warmed up on the graphs `warm` (URLs). */
-  createTileHelpers(ortModule) {
-    if (this.tiles || this.ep !== "wasm" || this.backend.threads < 2 || !self.crossOriginIsolated) return;
-    this.tiles = new TilePool(this.store, this.backend.threads, ortModule, this.fault);
-  }
-
-  startTileHelpers(warm) {
-    if (this.tiles && this.ep === "wasm") this.tiles.start(warm);
   }
 
   release(tensor) {

@@ -6,15 +6,11 @@ import { KIND, PROTOCOL_VERSION, checkRequest, sentenceFor } from "./protocol.js
 import { chooseBackend, shouldFallBack, wasmBackend } from "./backends.js";
 import { decodeImage, encodeImage, toImageData } from "./image-io.js";
 import { OrtBridge } from "./ort-bridge.js";
-import { keepOrtModule } from "./ort-module.js";
 import { loadEngineManifest, loadOrt, loadPython, loadWireTypes, openAssets } from "./runtime.js";
 
 const MAX_PIXELS = 64_000_000;
-// after a photo this large, the tile helpers start at once (not when idle): a next one may follow straight away
-const HELPER_PIXELS = 4_000_000;
-const TILE_GRAPH = "graph-compose"; // the tile helpers warm up on it (the mask graph is made when first asked for)
 // spare: the last job's photo buffer, for the next photo's pixels (image-io.js decodeImage)
-const engine = { ready: null, started: false, jobs: 0, cancelled: new Set(), waiting: new Map(), queue: Promise.resolve(), spare: null, spareTimer: 0, idleTimer: 0 };
+const engine = { ready: null, started: false, cancelled: new Set(), waiting: new Map(), queue: Promise.resolve(), spare: null, spareTimer: 0, wireTimer: 0 };
 
 function reply(type, id, fields = {}, transfer = []) {
   self.postMessage({ v: PROTOCOL_VERSION, type, id, ...fields }, transfer);
@@ -30,18 +26,15 @@ async function boot(options, onProgress) {
   const t0 = performance.now();
   const store = await openAssets(new URL("../../", import.meta.url).href);
   const backend = await chooseBackend(options.backend || "auto");
-  const ortModule = backend.name === "wasm" ? keepOrtModule() : undefined; // for the tile helpers
   const ort = await loadOrt(store, backend);
   const t1 = performance.now();
   const manifest = await loadEngineManifest(store);
   const bridge = new OrtBridge({ ort, store, modelsBase: manifest.base, backend, fault: options.fault || "", standIn: !!options.test });
   bridge.onDownload = (name, done, total) => onProgress({ stage: "download", fraction: done / total, bytes: total });
-  bridge.createTileHelpers(ortModule);
   if (options.preload !== false) startModelSession(bridge, manifest, options.model || backend.model);
   const { py, jobs, timings: python } = await loadPython(store, manifest, !!options.test);
   store.prune().catch((e) => console.warn("cache prune failed", e));
-  const tileGraphs = manifest.assets.filter((a) => a.name === TILE_GRAPH).map((a) => new URL(a.file, manifest.base).href);
-  const state = { store, ort, py, jobs, bridge, options, backend, tileGraphs };
+  const state = { store, ort, py, jobs, bridge, options, backend };
   const t2 = performance.now();
   if (options.preload !== false) await preload(state, options.model);
   state.timings = { ort: Math.round(t1 - t0), python: Math.round(t2 - t1), ...python, preload: Math.round(performance.now() - t2) };
@@ -89,7 +82,6 @@ async function switchToWasm(state, code) {
   const previous = state.bridge.backend;
   await state.bridge.releaseSessions();
   state.bridge.backend = { ...wasmBackend(`WebGPU failed: ${code}`), fallbackFrom: previous.label };
-  state.bridge.createTileHelpers();
 }
 
 function backendInfo(state) {
@@ -98,38 +90,31 @@ function backendInfo(state) {
     fallbackFrom: b.fallbackFrom || "", cpuGraphs: state.bridge.cpuFallbacks.map((f) => f.graph) };
 }
 
-/** Boot once; when the engine is ready, finish its start-up once no job has
- * come for a while (startUpWhenIdle). */
+/** Boot once; when the engine is ready, load the wire types once no job has
+ * come for a while (wireTypesWhenIdle). */
 function startEngine(options, onProgress) {
   const ready = boot(options, onProgress);
   engine.ready = ready;
   engine.started = false;
   ready.then((state) => {
     if (engine.ready === ready) engine.started = true;
-    startUpWhenIdle(state);
+    wireTypesWhenIdle(state);
   }, () => { if (engine.ready === ready) engine.ready = null; }); // let a later request try again
 }
 
-// Start-up work that no photo needs at once waits until the engine has been
-// idle this long (each job puts it off again):
-// - msgspec's wheel, for the wire types: ~0.1-0.3 s of this worker's thread;
-//   loaded when the engine was ready, it held up a photo dropped just then
-//   (24 MP in the bench: 0.28 s between its choice and its decode);
-// - the tile helpers' onnxruntimes: ~0.3 s of each core; started with a large
-//   photo, they slowed its pre-process and inference by more than they saved
-//   (they start after a large photo's result too: HELPER_PIXELS).
-const IDLE_MS = 1500;
+// msgspec's wheel takes ~0.1-0.3 s of the worker's one thread: loaded at once
+// when the engine was ready, it held up a photo dropped just then (24 MP in the
+// bench: 0.28 s between its choice and its decode). So it waits until the
+// engine has been idle this long; each job puts it off again.
+const WIRE_IDLE_MS = 1500;
 
-function startUpWhenIdle(state) {
-  clearTimeout(engine.idleTimer);
-  const { bridge } = state;
-  if (state.wireLoad && !(bridge.tiles && !bridge.tiles.started)) return; // all started
-  engine.idleTimer = setTimeout(() => {
-    bridge.startTileHelpers(state.tileGraphs);
-    if (state.wireLoad) return; // state.timings.wire: its ms, once loaded
+function wireTypesWhenIdle(state) {
+  clearTimeout(engine.wireTimer);
+  if (state.wireLoad) return; // started (state.timings.wire: its ms, once loaded)
+  engine.wireTimer = setTimeout(() => {
     state.wireLoad = engine.queue = engine.queue.then(() => loadWireTypes(state.store, state.py))
       .then((ms) => { state.timings.wire = ms; }, (e) => console.warn("wire types not loaded", e));
-  }, IDLE_MS);
+  }, WIRE_IDLE_MS);
 }
 
 async function handleBoot(msg) {
@@ -171,13 +156,10 @@ function untilReady(id) {
 // kept for a next photo that comes soon (a batch, a retry), given back when none does
 const SPARE_IDLE_MS = 20_000;
 
-function keepSpare(buffer, bridge) {
+function keepSpare(buffer) {
   engine.spare = buffer;
   clearTimeout(engine.spareTimer);
-  engine.spareTimer = setTimeout(() => {
-    engine.spare = null;
-    if (bridge.tiles) bridge.tiles.trim();
-  }, SPARE_IDLE_MS);
+  engine.spareTimer = setTimeout(() => { engine.spare = null; }, SPARE_IDLE_MS);
 }
 
 async function handleStart(msg) {
@@ -187,20 +169,15 @@ async function handleStart(msg) {
   // a photo dropped while the engine starts is decoded meanwhile
   const spare = engine.spare;
   engine.spare = null;
-  // in shared memory when the page is cross-origin isolated: the tile helpers read it
-  const decoding = timed(decodeImage(msg.file, options.maxPixels || MAX_PIXELS, { spare, shared: self.crossOriginIsolated }));
+  const decoding = timed(decodeImage(msg.file, options.maxPixels || MAX_PIXELS, spare));
   decoding.then(() => { if (!engine.started) reply(KIND.PROGRESS, msg.id, { stage: "boot", fraction: null }); },
     () => {}); // a decoding error is met below, after the engine's own
   const state = await untilReady(msg.id);
-  clearTimeout(engine.idleTimer);
-  const job = ++engine.jobs;
-  let encoding = null;
+  clearTimeout(engine.wireTimer);
   try {
-    ({ encoding } = await runJob(msg.id, options, state, t0, decoding));
+    await runJob(msg.id, options, state, t0, decoding);
   } finally {
-    // idle means the PNG is made too: it runs on this thread, seconds at 24 MP (the
-    // wire types loaded during it held up the next photo by 0.3-0.9 s in the bench)
-    Promise.resolve(encoding).finally(() => { if (job === engine.jobs) startUpWhenIdle(state); });
+    wireTypesWhenIdle(state);
   }
 }
 
@@ -208,7 +185,7 @@ async function runJob(id, options, state, t0, decoding) {
   const { value: image, ms: decodeMs } = await decoding;
   const t1 = performance.now();
   const before = { ...state.bridge.timings };
-  const result = await runWithFallback(state, id, image, options).finally(() => keepSpare(image.pixels.buffer, state.bridge));
+  const result = await runWithFallback(state, id, image, options).finally(() => keepSpare(image.pixels.buffer));
   if (result.error) throw Object.assign(new Error(result.error.detail), result.error);
   const out = result.out;
   const [height, width, channels] = out.dims;
@@ -219,11 +196,9 @@ async function runJob(id, options, state, t0, decoding) {
     fetch: state.bridge.timings.fetch - before.fetch,
     session: state.bridge.timings.session - before.session, total: performance.now() - t0 };
   reply(KIND.DONE, id, { width, height, channels, bitmap, backend: backendInfo(state), timings,
-    tiles: { ...result.tiles, ...state.bridge.lastCompose }, cache: { ...state.store.stats } }, [bitmap]);
-  if (width * height >= HELPER_PIXELS) state.bridge.startTileHelpers(state.tileGraphs);
-  // the next photo need not wait for this one's PNG (~2-4 s at 24 MP): not awaited
-  // (wrapped: an async function's returned promise would be)
-  return { encoding: sendPng(id, out.data, width, height, channels) };
+    tiles: result.tiles, cache: { ...state.store.stats } }, [bitmap]);
+  // not awaited: the next photo need not wait for this one's PNG (~2 s at 24 MP)
+  sendPng(id, out.data, width, height, channels);
 }
 
 async function sendPng(id, data, width, height, channels) {
