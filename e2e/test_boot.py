@@ -4,6 +4,9 @@ restart the engine."""
 
 from __future__ import annotations
 
+import json
+import time
+
 import pytest
 from PIL import Image
 
@@ -53,9 +56,6 @@ def test_wire_types_load_once_the_engine_is_idle(context, app_url, small_photo):
     """msgspec (the wire types) is loaded after the engine is ready, but not in
     the way of a photo chosen right then: the first job runs without it, and it
     is there for a job that comes after the engine has been idle."""
-    import json
-    import time
-
     page = context.new_page()
     page.goto(f"{app_url}/?backend=wasm&{STAND_IN}")
     page.wait_for_selector("body[data-engine=ready]", state="attached", timeout=BOOT_TIMEOUT_MS)
