@@ -76,6 +76,32 @@ def test_formats_decode_to_the_same_pixels(page, fmt, mime):
     assert np.array_equal(_decode(page, buf.getvalue(), mime), expect)
 
 
+def test_jpeg_gives_libjpeg_pixels_however_its_bytes_arrive(page):
+    """Sharp colour edges. With every byte there before it decodes, Chrome's
+    ImageDecoder offers YUV planes whose chroma copyTo upsamples coarsely (up to
+    118 levels off here); streamed, it decodes to RGB itself. Which one a file
+    got depended on how its bytes arrived: the frame path must give libjpeg's
+    pixels or nothing (the canvas then decodes), and decodeImage libjpeg's."""
+    yy, xx = np.mgrid[0:300, 0:400]
+    textured = np.stack([(xx * 7 + yy * 3) % 256, (xx * 2 + yy * 5) % 256, (xx ^ yy) % 256], -1).astype(np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(textured).save(buf, "JPEG", quality=90)
+    expect = np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("RGBA")).astype(int)
+    r = page.evaluate("""async (b64) => {
+        const { decodeFrame } = await import("/js/engine/image-io.js");
+        const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+        const frame = await decodeFrame(bytes.buffer, "image/jpeg", 64e6);  // every byte there at once
+        if (!frame) return null;
+        let s = ""; for (let i = 0; i < frame.pixels.length; i += 0x8000) s += String.fromCharCode(...frame.pixels.subarray(i, i + 0x8000));
+        return btoa(s);
+    }""", base64.b64encode(buf.getvalue()).decode())
+    if r is not None:
+        got = np.frombuffer(base64.b64decode(r), np.uint8).reshape(expect.shape).astype(int)
+        assert np.abs(got - expect).max() <= 2, np.abs(got - expect).max()
+    for _ in range(3):
+        diff = np.abs(_decode(page, buf.getvalue(), "image/jpeg").astype(int) - expect)
+        assert diff.max() <= 2 and diff.mean() < 0.05, (diff.max(), diff.mean())
+
 
 def test_pixels_go_into_a_spare_buffer_when_it_is_large_enough(page):
     """The worker hands the last photo's buffer to the next decode: the pixels

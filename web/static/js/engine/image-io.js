@@ -34,28 +34,41 @@ function tooLarge(width, height, maxPixels) {
  * in page faults as it is filled: its copyTo took 85-400 ms here, ~40 ms reused). */
 export async function decodeImage(blob, maxPixels, spare = null) {
   if (!blob || blob.size === 0) throw new ImageError("empty_file", "the file has no bytes");
-  return (await decodeFrame(blob, maxPixels, spare)) || decodeOnCanvas(blob, maxPixels);
+  const frame = self.ImageDecoder && blob.type && (await ImageDecoder.isTypeSupported(blob.type).catch(() => false))
+    ? await decodeFrame(blob.stream(), blob.type, maxPixels, spare) : null;
+  return frame || decodeOnCanvas(blob, maxPixels);
 }
 
 // WebCodecs' ImageDecoder: the first frame's pixels copied straight out, no
 // canvas in between (a 24 MP JPEG in 175 ms against 280 ms here). A frame with
 // alpha is copied in its own layout (Chrome: BGRA) and swizzled here: copyTo's
 // RGBA conversion, like a 2D canvas, premultiplies and so loses the colour of
-// faint pixels. Opaque frames (BGRX, YUV) convert exactly and faster in copyTo.
+// faint pixels. Opaque RGB frames (BGRX) convert exactly and faster in copyTo.
 // The EXIF orientation arrives as the frame's rotation and flip.
 // null where the browser has no ImageDecoder, does not know the type or cannot
-// decode the file: the canvas path then decides (and names the error).
+// decode the file, or gives a YUV frame: the canvas path then decides (and
+// names the error).
 const WITH_ALPHA = { RGBA: { swap: false }, BGRA: { swap: true } };
+// Chrome hands a JPEG over as YUV planes when all its bytes are there before it
+// decodes, and copyTo upsamples their chroma more coarsely than its own RGB
+// decoder, the canvas and libjpeg do (a textured test photo: 85% of pixels off,
+// by up to 118 levels). Which of the two a file got depended on how its bytes
+// arrived, so the same photo gave two different cutouts now and then.
+const RGB = new Set(["RGBA", "RGBX", "BGRA", "BGRX"]);
 
-async function decodeFrame(blob, maxPixels, spare) {
-  if (!self.ImageDecoder || !blob.type || !(await ImageDecoder.isTypeSupported(blob.type).catch(() => false))) return null;
+/** `data`: a ReadableStream or the bytes, of a type ImageDecoder supports. */
+export async function decodeFrame(data, type, maxPixels, spare = null) {
   let frame;
   try {
-    const decoder = new ImageDecoder({ data: blob.stream(), type: blob.type, colorSpaceConversion: "default", preferAnimation: false });
+    const decoder = new ImageDecoder({ data, type, colorSpaceConversion: "default", preferAnimation: false });
     frame = (await decoder.decode({ frameIndex: 0 })).image;
     decoder.close();
   } catch (e) {
     console.debug("ImageDecoder could not decode; trying the canvas", e);
+    return null;
+  }
+  if (!RGB.has(frame.format)) {
+    frame.close();
     return null;
   }
   try {
