@@ -31,6 +31,8 @@ from .report import write_section
 SIZES = {"1 MP": (1224, 816), "12 MP": (4240, 2832), "24 MP": (6000, 4000)}
 PHOTOS = ROOT / ".cache" / "bench-photos"
 WARM_REPEATS = 5  # warm visits of the first photo, for the warm-visit target (one visit swings ±10%)
+HELPER_PIXELS = 4_000_000  # photos this large get the tile helpers (web/static/js/engine/worker.js)
+NO_HELPERS = "warm, no helpers"  # the same warm visit with ?helpers=0: the baseline measured in the same run
 STAND_IN = "test=1&model=stand-in-ellipse"
 
 
@@ -64,19 +66,24 @@ def sized_runs(browser, url: str, photos: dict, backend: str, query: str = "", m
     WARM_REPEATS warm visits that give it the photo as soon as the page has
     loaded (browser_run.first_result): their marks go into first_results[label].
     With `again`, the warm visit cuts the photo out a second time, in the same
-    page (no first-run costs): that job goes into again[label]."""
+    page (no first-run costs): that job goes into again[label]. Photos with tile
+    helpers (WASM, HELPER_PIXELS) get one more warm visit without them, as the
+    same run's baseline (NO_HELPERS; its second job in again[(label, NO_HELPERS)])."""
     rows = []
     for n, (label, photo) in enumerate(photos.items()):
         context = browser.new_context()
+        size = SIZES[label][0] * SIZES[label][1]
+        visits = [*modes, NO_HELPERS] if backend == "wasm" and "warm" in modes and size >= HELPER_PIXELS else modes
         try:
-            for mode in modes:
+            for mode in visits:
+                extra = "&helpers=0" if mode == NO_HELPERS else ""
                 with TabMemory(browser.tag) as mem:
-                    page, boot = open_app(context, url, f"backend={backend}&{query}")
+                    page, boot = open_app(context, url, f"backend={backend}&{query}{extra}")
                     job = app_job(page, photo)
                 rows.append(stage_row(label, f"{backend} {mode}", boot, job, mem.peak, job["since_page_load"]))
-                print("  ", rows[-1], flush=True)
-                if mode == "warm" and again is not None:
-                    again[label] = app_job(page, photo)
+                print("  ", rows[-1], _helpers(job), flush=True)
+                if mode != "cold" and again is not None:
+                    again[label if mode == "warm" else (label, mode)] = {**app_job(page, photo), "first_tiles": job["tiles"]}
                 page.close()
             if n == 0 and first_results is not None and "warm" in modes:
                 for _ in range(WARM_REPEATS):
@@ -208,19 +215,30 @@ def report(args, stage_rows, webgpu_rows, ours, peers, first_results, again, ela
     return "\n".join(parts)
 
 
+def _helpers(job: dict) -> str:
+    """Who ran the compose stage's mixed tiles (tile helpers: worker.js HELPER_PIXELS)."""
+    t = job.get("tiles") or {}
+    if not t.get("helpers"):
+        return "; compose tiles run by the engine worker"
+    return f"; compose tiles run by {t['helpers']} tile helpers ({t.get('helped', 0)} of {t.get('runs', 0)})"
+
+
 def targets(stage_rows, ours, first_results: dict, again: dict) -> str:
     """The issue's ratios, from this run's rows (columns as in STAGE_HEADER)."""
     lines = []
     for r in stage_rows:
-        if r[1] == "wasm warm":
-            lines.append(f"- {r[0]} warm: result shown / inference = {float(r[9]) / float(r[7]):.2f}×, "
+        mode = r[1].removeprefix("wasm ")
+        if r[1].startswith("wasm") and mode in ("warm", NO_HELPERS):
+            job = again.get(r[0] if mode == "warm" else (r[0], mode))
+            label = f"- {r[0]} warm" if mode == "warm" else "  - baseline, the same visit without tile helpers"
+            lines.append(f"{label}: result shown / inference = {float(r[9]) / float(r[7]):.2f}×, "
                          f"PNG ready / inference = {float(r[11]) / float(r[7]):.2f}× "
-                         f"(target ≤ 1.3× at 24 MP); tab peak RSS {r[13]} MiB")
-            job = again.get(r[0])
+                         f"(target ≤ 1.3× at 24 MP); tab peak RSS {r[13]} MiB"
+                         f"{_helpers({'tiles': job['first_tiles']}) if job else ''}")
             if job:
-                lines.append(f"  - the next photo in the same page: result shown / inference = "
+                lines.append(f"{'  ' if mode == 'warm' else '    '}- the next photo in the same page: result shown / inference = "
                              f"{job['shown'] / job['model']:.2f}× ({job['shown'] / 1000:.2f} s / {job['model'] / 1000:.2f} s), "
-                             f"PNG ready / inference = {job['wall'] / job['model']:.2f}×")
+                             f"PNG ready / inference = {job['wall'] / job['model']:.2f}×{_helpers(job)}")
     first = first_results.get("1 MP") if first_results else None
     if first and ours:
         steady = statistics.fmean(ours[0]) / 1000

@@ -16,7 +16,8 @@ function bootOptions() {
   return {
     backend: ["auto", "webgpu", "wasm"].includes(backend) ? backend : "auto",
     test: params.get("test") === "1", // enables the stand-in model used by end-to-end tests
-    fault: params.get("fault") || "", // "webgpu-create" | "webgpu-run": simulated GPU failures, for tests
+    fault: params.get("fault") || "", // "webgpu-create" | "webgpu-run" | "tile-helper": simulated failures, for tests
+    tileHelpers: params.get("helpers") !== "0", // "0": compose tiles run in the engine worker alone (tests, bench)
     model: params.get("model") || undefined, // a manifest model name; default: the backend's choice
   };
 }
@@ -102,6 +103,7 @@ async function cutout(file) {
     status.idle(`Done in ${secs} s: ${result.width} × ${result.height} pixels.`, 1);
     $("details").textContent = `Ran on ${result.backend.label}. Nothing was uploaded.`;
     document.body.dataset.timings = JSON.stringify(result.timings); // read by bench/browser.py
+    document.body.dataset.tiles = JSON.stringify(result.tiles || {}); // compose tiles and who ran them: tests, bench
     for (const b of Object.values(saveButtons)) b.disabled = false;
     document.body.dataset.job = "done";
   } catch (e) {

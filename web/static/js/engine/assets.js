@@ -30,6 +30,8 @@ function mimeOf(url) {
 export class AssetStore {
   /** @param manifest parsed asset-manifest.json; @param base its absolute URL */
   constructor(manifest, base) {
+    this.manifest = manifest; // for a worker that opens its own store (tile-pool.js)
+    this.base = base;
     this.buildId = manifest.build_id || "";
     this.byUrl = new Map();
     for (const a of manifest.assets) this.byUrl.set(new URL(a.url, base).href, a);

@@ -5,6 +5,8 @@
 
 import { copyBlock, cropBlock, pasteImage } from "./tensor-ops.js";
 import { standInMask } from "./stand-in.js";
+import { TilePool } from "./tile-pool.js";
+import { cutTile, tileScratch, tileTensors } from "./tiles.js";
 
 export function coded(code, detail) {
   const e = new Error(`[${code}] ${detail}`);
@@ -16,6 +18,8 @@ const OOM = /out of memory|allocation failed|Array buffer allocation|Cannot allo
 // the compose loop asks Python for cancels and reports progress this often, not
 // per tile: each ask is a round trip into Pyodide (~0.15 ms; 40 ms of a 24 MP compose)
 const PROGRESS_MS = 50;
+// fewer mixed tiles than this are run here: not worth the helpers' messages
+const HELPED_TILES = 4;
 const UNSUPPORTED_ON_GPU = /NOT implemented|not supported|Unsupported/i;
 // outputs that feed straight into another WebGPU session stay on the GPU
 const GPU_CHAINED = new Set(["graph-pre", "graph-flip"]);
@@ -62,7 +66,7 @@ export class OrtBridge {
     const data = await this.store.bytes(url, (done, total) => this.onDownload && this.onDownload(name, done, total));
     this.timings.fetch += performance.now() - started;
     started = performance.now();
-    const handle = { name, ep, role, session: await this.#create(name, data, role, ep) };
+    const handle = { name, ep, role, url, session: await this.#create(name, data, role, ep) };
     handle.data = ep === "webgpu" ? data : null; // kept to re-create on WASM if WebGPU cannot run it
     this.timings.session += performance.now() - started;
     return handle;
@@ -86,6 +90,9 @@ export class OrtBridge {
       return [standInMask(this.ort, height, width)];
     }
     if (handle.ep === "webgpu" && this.fault === "webgpu-run") throw coded("backend_unavailable", "simulated WebGPU failure while running");
+    // tile helpers that are starting get their start message on a turn of this
+    // worker's event loop: one now, before seconds of inference without any
+    if (handle.role === "model" && this.tilePool && this.tilePool.starting) await this.tilePool.turn();
     const feeds = {};
     for (let i = 0; i < names.length; i++) feeds[names[i]] = await this.#placed(handle, tensors[i]);
     let result;
@@ -133,43 +140,60 @@ export class OrtBridge {
    * for a settled tile (the photo's pixels are copied, only their alpha for a
    * one-channel `out`) or [y, x, h, w, cy0, cx0, cy1, cx1, py, px, dy, dx] for a
    * mixed one: the tile graph runs on the photo's tile, the coefficient window
-   * [cy0, cy1) x [cx0, cx1) and `pos`, plus the `extras` feeds. `progress(done)`
-   * is asked before the first tile and then at most every PROGRESS_MS; false (a
-   * cancel) stops the loop. Returns whether every tile was done. */
+   * [cy0, cy1) x [cx0, cx1) and `pos`, plus the `extras` feeds. Mixed tiles go
+   * to the tile helpers when they are up (tile-pool.js), else run here.
+   * `progress(done)` is asked before the first tile and then at most every
+   * PROGRESS_MS; false (a cancel) stops the loop. Returns whether every tile was done. */
   async composeTiles(handle, rgba, coef, out, plan, names, extras, progress) {
     const photo = await cpuData(rgba), coefs = await cpuData(coef);
     const photoDims = Array.from(rgba.dims), coefDims = Array.from(coef.dims), outDims = Array.from(out.dims);
-    const settledFrom = outDims[2] === 1 ? 3 : 0;
-    const T = this.ort.Tensor;
-    let asked = -Infinity;
-    const scratch = { px: new Uint8Array(0), cf: new Float32Array(0) };
-    for (let i = 0; i < plan.length; i++) {
+    let done = 0, asked = -Infinity;
+    const goOn = () => {
       const now = performance.now();
-      if (now - asked >= PROGRESS_MS) {
-        if (!progress(i)) return false;
-        asked = now;
+      if (now - asked < PROGRESS_MS) return true;
+      asked = now;
+      return progress(done);
+    };
+    if (!goOn()) return false;
+    const mixed = [];
+    for (const row of plan) {
+      if (row.length > 4) { mixed.push(row); continue; }
+      const [y, x, h, w] = row;
+      if (outDims[2] === 4) copyBlock(photo, out.data, outDims, y, x, h, w);
+      else {
+        const px = cropBlock(photo, photoDims, [y, x, 3], [y + h, x + w, 4]);
+        pasteImage(out.data, outDims, px.data, px.shape, y, x);
       }
-      const [y, x, h, w, ...win] = plan[i];
-      if (win.length === 0) {
-        if (settledFrom === 0) copyBlock(photo, out.data, outDims, y, x, h, w);
-        else {
-          const px = cropBlock(photo, photoDims, [y, x, settledFrom], [y + h, x + w, 4]);
-          pasteImage(out.data, outDims, px.data, px.shape, y, x);
-        }
-        continue;
-      }
-      const [cy0, cx0, cy1, cx1, ...pos] = win;
-      const px = cropBlock(photo, photoDims, [y, x, 0], [y + h, x + w, 4], scratch.px);
-      const cf = cropBlock(coefs, coefDims, [0, 0, cy0, cx0], [1, coefDims[1], cy1, cx1], scratch.cf);
-      if (px.data.buffer !== scratch.px.buffer) scratch.px = px.data; // grown: the next crops reuse it
-      if (cf.data.buffer !== scratch.cf.buffer) scratch.cf = cf.data;
-      const feeds = [new T("uint8", px.data, px.shape), new T("float32", cf.data, cf.shape),
-        new T("float32", Float32Array.from(pos), [4]), ...extras];
-      const [result] = await this.run(handle, ["rgba", "coef", "pos", ...names], feeds, ["out"]);
-      pasteImage(out.data, outDims, await cpuData(result), Array.from(result.dims), y, x);
+      done += 1;
+    }
+    const cut = (i, scratch) => cutTile(photo, photoDims, coefs, coefDims, mixed[i], scratch);
+    const paste = (i, data, dims) => { pasteImage(out.data, outDims, data, dims, mixed[i][0], mixed[i][1]); done += 1; };
+    let left = mixed.map((_, i) => i);
+    this.lastCompose = { helpers: 0, helped: 0 }; // for job:done
+    if (this.tilePool && handle.ep === "wasm" && mixed.length >= HELPED_TILES) {
+      const r = await this.tilePool.run({ graph: handle.url, count: mixed.length, cut, onTile: paste, goOn, everyMs: PROGRESS_MS,
+        extras: names.map((name, k) => ({ name, type: extras[k].type, data: extras[k].data, dims: Array.from(extras[k].dims) })) });
+      this.lastCompose = { helpers: r.helpers, helped: r.helped };
+      if (r.cancelled) return false;
+      left = r.left;
+    }
+    // without helpers every mixed tile, with them those a failing helper did not deliver
+    const scratch = tileScratch();
+    for (const i of left) {
+      if (!goOn()) return false;
+      const [result] = await this.run(handle, ["rgba", "coef", "pos", ...names], tileTensors(this.ort.Tensor, cut(i, scratch), extras), ["out"]);
+      paste(i, await cpuData(result), Array.from(result.dims));
       this.release(result);
     }
     return true;
+  }
+
+  /** Tile helpers for the compose stage (WASM with more than one thread only:
+   * they need a cross-origin isolated page, and a core each). `ortModule`: a
+   * Promise of onnxruntime's compiled module, for them (ort-module.js). */
+  createTilePool(ortModule) {
+    if (this.tilePool || this.ep !== "wasm" || this.backend.threads < 2 || !self.crossOriginIsolated) return;
+    this.tilePool = new TilePool({ store: this.store, size: this.backend.threads, ortModule, fault: this.fault });
   }
 
   release(tensor) {

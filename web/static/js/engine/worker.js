@@ -5,10 +5,19 @@
 import { KIND, PROTOCOL_VERSION, checkRequest, sentenceFor } from "./protocol.js";
 import { chooseBackend, shouldFallBack, wasmBackend } from "./backends.js";
 import { decodeImage, encodeImage, toImageData } from "./image-io.js";
+import { headerPixels } from "./image-size.js";
 import { OrtBridge } from "./ort-bridge.js";
+import { keepOrtModule } from "./ort-module.js";
 import { loadEngineManifest, loadOrt, loadPython, loadWireTypes, openAssets } from "./runtime.js";
 
 const MAX_PIXELS = 64_000_000;
+// Photos this large start the tile helpers (tile-pool.js): they are up by the
+// compose stage, seconds later. Below it a compose takes too little to gain.
+// They start as the photo is decoded (its size read from the file's header):
+// a helper gets its start message only when this worker's event loop turns,
+// and a job's pre-process and inference give it no turn for seconds.
+const HELPER_PIXELS = 4_000_000;
+const TILE_GRAPH = "graph-compose"; // the helpers make its session as they start (others when first asked)
 // spare: the last job's photo buffer, for the next photo's pixels (image-io.js decodeImage)
 const engine = { ready: null, started: false, cancelled: new Set(), waiting: new Map(), queue: Promise.resolve(), spare: null, spareTimer: 0, wireTimer: 0 };
 
@@ -26,15 +35,19 @@ async function boot(options, onProgress) {
   const t0 = performance.now();
   const store = await openAssets(new URL("../../", import.meta.url).href);
   const backend = await chooseBackend(options.backend || "auto");
+  const helpers = options.tileHelpers !== false;
+  const ortModule = helpers && backend.name === "wasm" ? keepOrtModule() : undefined; // for the tile helpers
   const ort = await loadOrt(store, backend);
   const t1 = performance.now();
   const manifest = await loadEngineManifest(store);
   const bridge = new OrtBridge({ ort, store, modelsBase: manifest.base, backend, fault: options.fault || "", standIn: !!options.test });
   bridge.onDownload = (name, done, total) => onProgress({ stage: "download", fraction: done / total, bytes: total });
+  if (helpers) bridge.createTilePool(ortModule);
   if (options.preload !== false) startModelSession(bridge, manifest, options.model || backend.model);
   const { py, jobs, timings: python } = await loadPython(store, manifest, !!options.test);
   store.prune().catch((e) => console.warn("cache prune failed", e));
-  const state = { store, ort, py, jobs, bridge, options, backend };
+  const tileGraphs = manifest.assets.filter((a) => a.name === TILE_GRAPH).map((a) => new URL(a.file, manifest.base).href);
+  const state = { store, ort, py, jobs, bridge, options, backend, tileGraphs };
   const t2 = performance.now();
   if (options.preload !== false) await preload(state, options.model);
   state.timings = { ort: Math.round(t1 - t0), python: Math.round(t2 - t1), ...python, preload: Math.round(performance.now() - t2) };
@@ -82,6 +95,7 @@ async function switchToWasm(state, code) {
   const previous = state.bridge.backend;
   await state.bridge.releaseSessions();
   state.bridge.backend = { ...wasmBackend(`WebGPU failed: ${code}`), fallbackFrom: previous.label };
+  if (state.options.tileHelpers !== false) state.bridge.createTilePool();
 }
 
 function backendInfo(state) {
@@ -175,14 +189,17 @@ async function handleStart(msg) {
   const state = await untilReady(msg.id);
   clearTimeout(engine.wireTimer);
   try {
-    await runJob(msg.id, options, state, t0, decoding);
+    await runJob(msg.id, options, state, t0, decoding, msg.file);
   } finally {
     wireTypesWhenIdle(state);
   }
 }
 
-async function runJob(id, options, state, t0, decoding) {
+async function runJob(id, options, state, t0, decoding, file) {
+  const helpers = state.bridge.tilePool;
+  if (helpers && (await headerPixels(file).catch(() => 0)) >= HELPER_PIXELS) helpers.start(state.tileGraphs);
   const { value: image, ms: decodeMs } = await decoding;
+  if (helpers && image.width * image.height >= HELPER_PIXELS) helpers.start(state.tileGraphs);
   const t1 = performance.now();
   const before = { ...state.bridge.timings };
   const result = await runWithFallback(state, id, image, options).finally(() => keepSpare(image.pixels.buffer));
@@ -196,7 +213,7 @@ async function runJob(id, options, state, t0, decoding) {
     fetch: state.bridge.timings.fetch - before.fetch,
     session: state.bridge.timings.session - before.session, total: performance.now() - t0 };
   reply(KIND.DONE, id, { width, height, channels, bitmap, backend: backendInfo(state), timings,
-    tiles: result.tiles, cache: { ...state.store.stats } }, [bitmap]);
+    tiles: { ...result.tiles, ...state.bridge.lastCompose, helpersRunning: helpers ? helpers.helpers.length : 0 }, cache: { ...state.store.stats } }, [bitmap]);
   // not awaited: the next photo need not wait for this one's PNG (~2 s at 24 MP)
   sendPng(id, out.data, width, height, channels);
 }
