@@ -92,8 +92,10 @@ def test_helpers_make_the_same_cutout(context, app_url, photos):
     assert alone["tiles"]["helpers"] == 0, alone
     page.close()
     page, threads = _engine(context, app_url)
-    for _ in range(3):  # the first job starts them; later ones reuse them and their buffers
-        helped = _helped(page, photos[0])
+    first = _helped(page, photos[0])  # started by this photo: one may join only during its compose
+    assert first["sha"] == alone["sha"]
+    for _ in range(3):  # up from the start now, reusing their buffers
+        helped = _job(page, photos[0])
         assert helped["tiles"]["helpers"] == threads, helped
         assert helped["tiles"]["helped"] == helped["tiles"]["runs"] > 10, helped  # every mixed tile ran in a helper
         assert (helped["width"], helped["height"]) == SIZE

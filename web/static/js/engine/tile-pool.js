@@ -8,7 +8,7 @@
 // (2 threads here: ISNet needs them), and there a tile graph ran 1.7x slower
 // than on one thread (24 MP photo: 91 against 55 ns a pixel): its small,
 // memory-bound ops pay for the pool's hand-offs. Two single-threaded helpers
-// also run two tiles at once: 24 MP compose ~0.75 -> ~0.37 s.
+// also run two tiles at once (figures: README, BENCHMARKS.md).
 //
 // Helpers start when a large photo comes (the engine worker decides) and stop
 // after a while without one. A helper that fails is stopped and its tiles go
@@ -70,14 +70,16 @@ export class TilePool {
   }
 
   #message(helper, msg) {
-    if (msg.type === "ready") helper.ready = true;
-    else if (msg.type === "failed") this.#fail(helper, msg.detail);
+    if (msg.type === "ready") {
+      helper.ready = true;
+      this.#feed(helper); // joins a run in progress
+    } else if (msg.type === "failed") this.#fail(helper, msg.detail);
     else if (msg.type === "tile" || msg.type === "error") {
       helper.busy.delete(msg.i);
       this.scratch.push({ px: new Uint8Array(msg.rgba.buffer), cf: new Float32Array(msg.coef.buffer) });
       const job = this.job;
       if (!job || msg.job !== job.id || job.stopped) return; // a cancelled run's tile
-      if (msg.type === "tile") job.delivered(msg.i, msg.data, msg.dims);
+      if (msg.type === "tile") job.delivered(helper, msg.i, msg.data, msg.dims);
       else {
         job.queue.push(msg.i);
         this.#fail(helper, msg.detail);
@@ -103,7 +105,7 @@ export class TilePool {
 
   #feed(helper) {
     const job = this.job;
-    while (job && !job.stopped && !helper.failed && helper.busy.size < DEPTH && job.queue.length > 0) {
+    while (job && !job.stopped && helper.ready && !helper.failed && helper.busy.size < DEPTH && job.queue.length > 0) {
       const i = job.queue.shift();
       const scratch = this.scratch.pop() || { px: new Uint8Array(0), cf: new Float32Array(0) };
       const tile = job.cut(i, scratch);
@@ -130,19 +132,19 @@ export class TilePool {
     while (this.starting && this.ready === 0 && performance.now() - since < START_WAIT_MS) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
-    const helpers = this.helpers.filter((h) => h.ready && !h.failed);
     const all = Array.from({ length: count }, (_, i) => i);
-    if (helpers.length === 0 || this.job) return { helpers: 0, helped: 0, left: all, cancelled: false };
+    if (this.ready === 0 || this.job) return { helpers: 0, helped: 0, left: all, cancelled: false };
     let helped = 0, wake = () => {};
+    const took = new Set(); // helpers that delivered tiles
     const job = this.job = {
       id: ++this.jobs, graph, cut, queue: all, stopped: false,
       names: extras.map((e) => e.name), extras: extras.map(({ type, data, dims }) => ({ type, data, dims })),
-      delivered: (i, data, dims) => { helped += 1; onTile(i, data, dims); },
+      delivered: (helper, i, data, dims) => { helped += 1; took.add(helper); onTile(i, data, dims); },
       wake: () => wake(),
     };
     const outstanding = () => this.helpers.reduce((n, h) => n + h.busy.size, 0);
     try {
-      for (const h of helpers) this.#feed(h);
+      for (const h of this.helpers) this.#feed(h);
       while (outstanding() > 0) {
         let timer = 0;
         await new Promise((resolve) => { wake = resolve; timer = setTimeout(resolve, everyMs); });
@@ -155,7 +157,7 @@ export class TilePool {
       this.job = null;
       this.#keepAlive();
     }
-    return { helpers: helpers.length, helped, left: job.stopped ? [] : job.queue, cancelled: job.stopped };
+    return { helpers: took.size, helped, left: job.stopped ? [] : job.queue, cancelled: job.stopped };
   }
 
   #stopStuck() {
