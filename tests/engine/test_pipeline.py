@@ -208,19 +208,3 @@ def test_model_sees_the_photo_unsquashed(toy_backend, toy_manifest, monkeypatch)
     run(toy_backend, toy_manifest, photo, aspect=False)
     assert shapes == [(1, 3, 736, 1024), (1, 3, 1024, 1024)]
 
-
-def test_guided_filter_eps_falls_as_the_photo_outgrows_the_working_size(toy_backend, toy_manifest, monkeypatch):
-    """At the working size the tuned eps; a photo ~3x larger than it (its mask ~3x
-    coarser than its pixels) a tenth of it, never less; an explicit eps wins."""
-    assert Options().eps(1.0) == 1e-3
-    assert Options().eps(2.0) == pytest.approx(2.5e-4)
-    assert Options().eps(3.2) == Options().eps(20.0) == 1e-4
-    assert Options(gf_eps=5e-3).eps(3.0) == 5e-3
-    fed = []
-    real_run = toy_backend.run
-    monkeypatch.setattr(toy_backend, "run", lambda s, f, o: (
-        fed.append(float(f["eps"][0])) if "eps" in f else None) or real_run(s, f, o))
-    photo = disk_photo(300, 420, seed=11)
-    run(toy_backend, toy_manifest, photo)  # smaller than the working size: upsampled 1x
-    run(toy_backend, toy_manifest, photo, work_size=210)  # 2x
-    assert fed == [pytest.approx(1e-3), pytest.approx(2.5e-4)]

@@ -27,7 +27,6 @@ from .tiling import model_size, plan, working_size
 MAX_PIXELS = 64_000_000  # 8000 x 8000; a 100-megapixel photo is refused up front
 MIN_SIDE = 8
 PLAIN_SHIFT, TTA_SHIFT = 0.4, 0.5  # see Options.shift
-EPS, MIN_EPS = 1e-3, 1e-4  # see Options.eps
 
 
 @dataclass
@@ -43,8 +42,13 @@ class Options:
                                   # False: a 1024x1024 square, as IMG.LY ships it (benchmark baseline)
     tta: bool = False             # flip test-time augmentation: a second ISNet pass on the mirrored
                                   # photo, masks averaged; ~2x model time, better edges (BENCHMARKS.md)
-    gf_eps: float | None = None   # guided filter regularisation, on mask logits (radius: graphs_meta.GF_RADIUS);
-                                  # None: by how far the photo is upsampled from the working size (eps() below)
+    gf_eps: float = 1e-3          # guided filter regularisation, on mask logits (radius: graphs_meta.GF_RADIUS).
+                                  # Measured and not kept: a smaller eps for photos larger than the working size
+                                  # (their mask is coarser than their pixels). With the eval masks averaged down
+                                  # to 1/2.93 of the photo (bench quality), 1e-4 took boundary SAD from 0.78x to
+                                  # 0.72x of the stretched mask's on grabcut50 (0.81x -> 0.80x on alphamatting27),
+                                  # but on the photos scaled up to 6 MP it raised Grad from 0.741 to 0.799 (3e-4:
+                                  # 0.780), past the stretched mask's 0.755: it follows the upscaling's ringing
     logit_shift: float | None = None  # added to the refined logits: ISNet under-covers the subject's rim;
                                       # None: the value measured best for the mode (shift() below)
     fg_radii: tuple = (1 / 12, 1 / 170)  # blur-fusion passes, fractions of the long side
@@ -58,20 +62,6 @@ class Options:
         if self.logit_shift is not None:
             return self.logit_shift
         return TTA_SHIFT if self.tta else PLAIN_SHIFT
-
-    def eps(self, upsampling: float) -> float:
-        # Photos larger than the working size (1024) get a mask coarser than
-        # their pixels, and the refined edge must follow the photo's own edges
-        # more closely there. Measured with the eval photos' masks averaged down
-        # to 1/2.93 of the photo (a 3000-px photo's ratio; bench quality): eps
-        # 1e-3 -> 1e-4 took boundary SAD from 0.78x to 0.72x of the stretched
-        # mask's on grabcut50 (0.81x -> 0.80x on alphamatting27); at the
-        # photos' own size it changed nothing that matters (17.05 -> 17.02 and
-        # 1.61 -> 1.59, Grad +0.001), so the tuned 1e-3 stays there, falling
-        # with the square of the upsampling to 1e-4 (~1.2e-4 at 2.93x).
-        if self.gf_eps is not None:
-            return self.gf_eps
-        return max(MIN_EPS, EPS / max(upsampling, 1.0) ** 2)
 
     def check(self) -> None:
         if self.output not in ("cutout", "mask"):
@@ -125,7 +115,7 @@ def cutout(backend, manifest: Manifest, rgba, options: Options | None = None,
     run.stage("model", 0.1)
     mask = _segment(run, options, pre["x"])
     run.stage("refine", 0.6)
-    coef = _coefficients(run, options, pre["guide"], mask, work, max(full) / max(work))
+    coef = _coefficients(run, options, pre["guide"], mask, work)
     backend.release(pre["guide"])
     backend.release(mask)
     out = _compose(run, options, rgba, coef, full, work)
@@ -151,14 +141,14 @@ def _segment(run: "_Runner", options: Options, x):
     return mask
 
 
-def _coefficients(run: "_Runner", options: Options, guide, mask, work, upsampling: float) -> dict:
+def _coefficients(run: "_Runner", options: Options, guide, mask, work) -> dict:
     if not options.refine:
         return run.graph("graph-plain", {"guide": guide, "mask": mask}, ["coef", "bounds"])
     long_side = max(work)
     radii = [max(1, round(long_side * f)) for f in options.fg_radii]
     b = run.backend
     feeds = {"guide": guide, "mask": mask, "radii": b.constant(radii, [2], "int64"),
-             "eps": b.constant([options.eps(upsampling)], [1], "float32"),
+             "eps": b.constant([options.gf_eps], [1], "float32"),
              "shift": b.constant([options.shift()], [1], "float32")}
     return run.graph("graph-refine", feeds, ["coef", "bounds"])
 
