@@ -191,8 +191,8 @@ def report(args, stage_rows, webgpu_rows, ours, peers, first_results, again, ela
     if webgpu_rows:
         parts.append("WebGPU rows use SwiftShader (software) with the test stand-in instead of ISNet: pre/post "
                      "graphs only. ISNet on SwiftShader was not run (one inference took over 15 min here, DESIGN.md). "
-                     "`graph-pre` and `graph-refine` run on WASM inside a WebGPU session: ORT web's WebGPU Resize "
-                     "has no `antialias`.\n")
+                     "`graph-pre` and `graph-refine` (`graph-refine-large`) run on WASM inside a WebGPU session: "
+                     "ORT web's WebGPU Resize has no `antialias`.\n")
     if ours:
         o_t, o_s, model = ours
         row = lambda name, t, s: [name, f"{statistics.fmean(t) / 1000:.2f}", f"{statistics.median(t) / 1000:.2f}"] + \

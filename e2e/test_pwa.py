@@ -11,6 +11,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 
 import httpx
 import pytest
@@ -38,6 +39,17 @@ def photo_file(tmp_path):
 
 
 @pytest.fixture
+def large_photo_file(tmp_path):
+    """Over twice the working size (1024): its cutout needs graph-refine-large,
+    which the first visit's small photo did not use."""
+    path = tmp_path / "large.png"
+    img = Image.new("RGB", (2100, 1400), (40, 120, 200))
+    img.paste((230, 180, 60), (600, 350, 1500, 1050))
+    img.save(path)
+    return path
+
+
+@pytest.fixture
 def server(tmp_path):
     root = linked_copy(WEB_ROOT, tmp_path / "web")
     s = AppServer(tmp_path, root).start()
@@ -59,10 +71,26 @@ def cache_names(page) -> list[str]:
     return page.evaluate("() => caches.keys()")
 
 
-def test_offline_reload_still_cuts_out(context, server, photo_file, artifacts):
+def wait_graphs_cached(page, timeout_s: float = 60) -> None:
+    """Wait until the engine has stored every graph of the build (it does once idle)."""
+    urls = [a["url"] for a in page.evaluate("() => fetch('/asset-manifest.json').then((r) => r.json())")["assets"]
+            if a["role"] == "graph"]
+    deadline = time.monotonic() + timeout_s
+    while True:
+        cached = page.evaluate("""async () => (await (await caches.open("cutout-assets-v1")).keys())
+                                    .map((r) => new URL(r.url).pathname)""")
+        missing = sorted(set(urls) - set(cached))
+        if not missing:
+            return
+        assert time.monotonic() < deadline, f"graphs never cached: {missing}"
+        time.sleep(0.25)
+
+
+def test_offline_reload_still_cuts_out(context, server, photo_file, large_photo_file, artifacts):
     page = open_app(context, server.url, QUERY)
     wait_controlled(page)
     assert cut(page, photo_file) == "done", page.text_content("#error")  # first visit: everything cached
+    wait_graphs_cached(page)  # including those this photo did not need
     failed = []
     context.on("requestfailed", lambda r: failed.append(f"{r.method} {r.url}: {r.failure}"))
     context.set_offline(True)
@@ -78,6 +106,10 @@ def test_offline_reload_still_cuts_out(context, server, photo_file, artifacts):
     assert out.shape[:2] == (360, 480)
     assert out[180, 240, 3] == 255 and out[5, 5, 3] == 0, "the stand-in ellipse keeps the middle, drops the corner"
     page.screenshot(path=str(artifacts / "pwa-offline-cutout.png"))
+    assert cut(page, large_photo_file) == "done", page.text_content("#error")  # a graph first used offline
+    # its full-resolution export needs the server (a credit); the free preview works offline
+    preview = rgba_of(download(page, "#save-preview"))
+    assert preview.shape[:2] == (667, 1000) and preview[333, 500, 3] == 255 and preview[5, 5, 3] == 0
     # The account sync may try the network and fail (that is how it learns it is
     # offline); every app asset must come from the cache.
     app_failures = [f for f in failed if f.split(" ", 2)[1].startswith(server.url) and "/api/" not in f]

@@ -7,7 +7,7 @@ import onnxruntime as ort
 import pytest
 
 from cutout.graphs import stages
-from cutout.graphs_meta import GF_RADIUS, LOGIT_CLIP
+from cutout.graphs_meta import GF_RADIUS, GF_RADIUS_LARGE, LOGIT_CLIP
 from cutout.graphs.builder import Graph
 from cutout.graphs.filters import box_sum, guided_filter_coefficients
 
@@ -74,17 +74,18 @@ def test_guided_filter_matches_reference():
     assert np.abs(got_q - exp_q).max() < 1e-4
 
 
-def test_refine_foreground_matches_reference():
+@pytest.mark.parametrize("name, radius", [("refine", GF_RADIUS), ("refine-large", GF_RADIUS_LARGE)])
+def test_refine_foreground_matches_reference(name, radius):
     photo = disk_photo(80, 100, seed=3)
     guide = (photo[..., :3] / 255.0).astype(np.float32)
     mask = np.clip(ref.resize(guide.mean(-1, keepdims=True) * 1.5 - 0.2, 1024, 1024), 0, 1).astype(np.float32)
     radii, eps, shift = np.array([8, 2]), np.array([1e-3], np.float32), np.array([0.85], np.float32)
-    coef, bounds = session(stages.refine()).run(
+    coef, bounds = session(stages.ALL[name]()).run(
         ["coef", "bounds"], {"guide": guide.transpose(2, 0, 1)[None], "mask": mask.transpose(2, 0, 1)[None],
                              "radii": radii, "eps": eps, "shift": shift})
     assert coef.shape == (1, 10, 80, 100)
     p = ref.resize(mask, 80, 100)[..., 0]
-    big_a, big_b = ref.refine_alpha(guide.astype(np.float64), p, GF_RADIUS, 1e-3, 0.85, LOGIT_CLIP)
+    big_a, big_b = ref.refine_alpha(guide.astype(np.float64), p, radius, 1e-3, 0.85, LOGIT_CLIP)
     alpha = ref.sigmoid((big_a * guide).sum(-1) + big_b)
     fg, bg = ref.blur_fusion(guide.astype(np.float64), alpha, [8, 2], [stages.WIDE_POOL, 1])
     inner = ref.unpack(coef[0].transpose(1, 2, 0))

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from cutout.errors import CutoutError
-from cutout.pipeline import Options, Stats, cutout
+from cutout.pipeline import Options, Stats, cutout, refine_graph
 from cutout.tiling import EMPTY_BELOW, SOLID_ABOVE, _cell_range, block_kinds, model_size, plan
 
 from .conftest import disk_photo
@@ -113,6 +113,28 @@ def test_refine_off_keeps_photo_colours(toy_backend, toy_manifest):
     out, _ = run(toy_backend, toy_manifest, photo, refine=False)
     visible = out[..., 3] > 0
     assert np.array_equal(out[..., :3][visible], photo[..., :3][visible])
+
+
+@pytest.mark.parametrize("full, work, graph", [
+    ((800, 600), (800, 600), "graph-refine"),        # refined at its own size
+    ((2047, 1400), (1024, 700), "graph-refine"),     # just under 2x the working size
+    ((2048, 1400), (1024, 700), "graph-refine-large"),
+    ((4000, 6000), (683, 1024), "graph-refine-large"),
+])
+def test_refine_graph_follows_the_scale(full, work, graph):
+    assert refine_graph(full, work) == graph
+
+
+def test_large_photo_runs_the_large_refine_graph(toy_backend, toy_manifest, monkeypatch):
+    ran = []
+    real_load = toy_backend.load
+    monkeypatch.setattr(toy_backend, "load", lambda asset, tiles=False: ran.append(asset.name) or real_load(asset, tiles))
+    photo = disk_photo(600, 800, seed=12)
+    run(toy_backend, toy_manifest, photo, work_size=400)
+    assert "graph-refine-large" in ran and "graph-refine" not in ran
+    ran.clear()
+    run(toy_backend, toy_manifest, photo, work_size=401)  # 800 < 2 x 401: the working-size filter
+    assert "graph-refine" in ran and "graph-refine-large" not in ran
 
 
 def test_input_transparency_is_kept(toy_backend, toy_manifest):

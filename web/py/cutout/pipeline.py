@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from .errors import CutoutError
-from .graphs_meta import BOUNDS_CELL, MODEL_MULTIPLE, MODEL_SIZE
+from .graphs_meta import BOUNDS_CELL, LARGE_SCALE, MODEL_MULTIPLE, MODEL_SIZE
 from .manifest import Manifest
 from .tiling import model_size, plan, working_size
 
@@ -42,7 +42,7 @@ class Options:
                                   # False: a 1024x1024 square, as IMG.LY ships it (benchmark baseline)
     tta: bool = False             # flip test-time augmentation: a second ISNet pass on the mirrored
                                   # photo, masks averaged; ~2x model time, better edges (BENCHMARKS.md)
-    gf_eps: float = 1e-3          # guided filter regularisation, on mask logits (radius: graphs_meta.GF_RADIUS).
+    gf_eps: float = 1e-3          # guided filter regularisation, on mask logits (radius: refine_graph()).
                                   # Measured and not kept: a smaller eps for photos larger than the working size
                                   # (their mask is coarser than their pixels). With the eval masks averaged down
                                   # to 1/2.93 of the photo (bench quality), 1e-4 took boundary SAD from 0.78x to
@@ -115,7 +115,7 @@ def cutout(backend, manifest: Manifest, rgba, options: Options | None = None,
     run.stage("model", 0.1)
     mask = _segment(run, options, pre["x"])
     run.stage("refine", 0.6)
-    coef = _coefficients(run, options, pre["guide"], mask, work)
+    coef = _coefficients(run, options, pre["guide"], mask, full, work)
     backend.release(pre["guide"])
     backend.release(mask)
     out = _compose(run, options, rgba, coef, full, work)
@@ -141,7 +141,14 @@ def _segment(run: "_Runner", options: Options, x):
     return mask
 
 
-def _coefficients(run: "_Runner", options: Options, guide, mask, work) -> dict:
+def refine_graph(full, work) -> str:
+    """The refine graph for a photo of size `full` refined at `work`: photos at
+    least LARGE_SCALE x the working size take the tighter guided filter
+    (graphs_meta.GF_RADIUS_LARGE)."""
+    return "graph-refine-large" if max(full) >= LARGE_SCALE * max(work) else "graph-refine"
+
+
+def _coefficients(run: "_Runner", options: Options, guide, mask, full, work) -> dict:
     if not options.refine:
         return run.graph("graph-plain", {"guide": guide, "mask": mask}, ["coef", "bounds"])
     long_side = max(work)
@@ -150,7 +157,7 @@ def _coefficients(run: "_Runner", options: Options, guide, mask, work) -> dict:
     feeds = {"guide": guide, "mask": mask, "radii": b.constant(radii, [2], "int64"),
              "eps": b.constant([options.gf_eps], [1], "float32"),
              "shift": b.constant([options.shift()], [1], "float32")}
-    return run.graph("graph-refine", feeds, ["coef", "bounds"])
+    return run.graph(refine_graph(full, work), feeds, ["coef", "bounds"])
 
 
 def _compose(run: "_Runner", options: Options, rgba, coef: dict, full, work):

@@ -2,6 +2,7 @@
 
 pre      uint8 RGBA photo -> working-resolution guide + ISNet input
 refine   guide + ISNet mask -> packed coefficient map + tile bounds
+refine-large  the same with a tighter guided filter, for photos much larger than the working size
 plain    guide + ISNet mask -> same packing, no refinement (mask upsampled only)
 compose  one full-resolution tile: uint8 RGBA + coefficients -> uint8 RGBA
 mask     one full-resolution tile: uint8 RGBA + coefficients -> uint8 alpha
@@ -22,7 +23,7 @@ and a logit shift corrects ISNet's tendency to under-cover the subject's rim.
 from __future__ import annotations
 
 from .builder import Graph
-from ..graphs_meta import BOUNDS_CELL, COEF_CHANNELS, GF_RADIUS, LOGIT_CLIP
+from ..graphs_meta import BOUNDS_CELL, COEF_CHANNELS, GF_RADIUS, GF_RADIUS_LARGE, LOGIT_CLIP
 from .filters import blur_fusion_step, guided_filter_coefficients, row_bands, upsample_rows
 
 
@@ -80,7 +81,7 @@ def _alpha_bounds(g: Graph, big_a: str, big_b: str):
     return g.op("Sigmoid", lo), g.op("Sigmoid", hi)
 
 
-def refine() -> object:
+def refine(radius: int = GF_RADIUS) -> object:
     g = Graph("refine")
     guide = g.input("guide", "float32", [1, 3, "h", "w"])
     mask = g.input("mask", "float32", [1, 1, "mh", "mw"])
@@ -89,7 +90,7 @@ def refine() -> object:
     shift = g.input("shift", "float32", [1])  # added to the refined logits
     p = _mask_at_guide_size(g, guide, mask)
     r_wide, r_fine = (g.slice(radii, [i], [i + 1], [0]) for i in range(2))
-    big_a, big_b = guided_filter_coefficients(g, guide, _logit(g, p), GF_RADIUS, eps)
+    big_a, big_b = guided_filter_coefficients(g, guide, _logit(g, p), radius, eps)
     big_b = g.add(big_b, shift)
     alpha = g.op("Sigmoid", g.add(g.op("ReduceSum", g.mul(big_a, guide), g.const([1], "int64"), keepdims=1), big_b))
     fg, bg = guide, guide
@@ -215,5 +216,5 @@ def flip_mean() -> object:
     return g.model()
 
 
-ALL = {"pre": pre, "refine": refine, "plain": plain, "compose": compose, "mask": mask,
-       "flip": flip, "flip-mean": flip_mean}
+ALL = {"pre": pre, "refine": refine, "refine-large": lambda: refine(GF_RADIUS_LARGE), "plain": plain,
+       "compose": compose, "mask": mask, "flip": flip, "flip-mean": flip_mean}

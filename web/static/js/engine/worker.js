@@ -104,8 +104,8 @@ function backendInfo(state) {
     fallbackFrom: b.fallbackFrom || "", cpuGraphs: state.bridge.cpuFallbacks.map((f) => f.graph) };
 }
 
-/** Boot once; when the engine is ready, load the wire types once no job has
- * come for a while (wireTypesWhenIdle). */
+/** Boot once; when the engine is ready, load the wire types and cache the
+ * graphs not used yet, once no job has come for a while (wireTypesWhenIdle). */
 function startEngine(options, onProgress) {
   const ready = boot(options, onProgress);
   engine.ready = ready;
@@ -128,6 +128,10 @@ function wireTypesWhenIdle(state) {
   engine.wireTimer = setTimeout(() => {
     state.wireLoad = engine.queue = engine.queue.then(() => loadWireTypes(state.store, state.py))
       .then((ms) => { state.timings.wire = ms; }, (e) => console.warn("wire types not loaded", e));
+    // then the graphs no job has used yet (a few KB), for offline use; off the
+    // job queue: network and Cache Storage only
+    state.wireLoad.then(() => state.store.keepAll("graph"))
+      .then((n) => { state.timings.graphsKept = n; }, (e) => console.warn("graphs not cached", e));
   }, WIRE_IDLE_MS);
 }
 
