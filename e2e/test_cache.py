@@ -61,7 +61,7 @@ def _put_snapshot(page, body_js: str, sha_js: str) -> str:
 
 
 def test_pyodide_snapshot_is_restored_and_a_bad_one_replaced(context, app_url, photo):
-    """The first visit stores a memory snapshot of the fresh interpreter; the next
+    """The first visit stores a memory snapshot of the interpreter with the engine imported; the next
     restores it and still cuts out. A damaged copy (sha256) or a snapshot Pyodide
     refuses is dropped: that visit boots normally and stores a new one."""
     first = open_app(context, app_url, f"backend=wasm&{STAND_IN}")

@@ -6,6 +6,7 @@ import { AssetStore } from "./assets.js";
 import { ortBundle } from "./backends.js";
 
 const SITE_PACKAGES = "/home/pyodide/engine";
+const ENGINE_MODULE = "cutout.browser_jobs";
 
 async function fetchJson(url) {
   const resp = await fetch(url, { cache: "no-cache", credentials: "same-origin" });
@@ -44,11 +45,9 @@ export async function loadPython(store, engineManifest, allowStandIn) {
   const engineZip = store.find(/\/py\/engine\.[0-9a-f]+\.zip$/);
   if (!pyodideUrl || !engineZip) throw new Error("[model_missing] the engine is not in the asset manifest");
   const t0 = performance.now();
-  const { py, snapshot } = await bootPyodide(store, pyodideUrl);
+  const { py, snapshot } = await bootPyodide(store, pyodideUrl, engineZip);
   const t1 = performance.now();
-  py.unpackArchive(await store.bytes(engineZip), "zip", { extractDir: SITE_PACKAGES });
-  py.pyimport("sys").path.insert(0, SITE_PACKAGES);
-  const jobs = py.pyimport("cutout.browser_jobs");
+  const jobs = py.pyimport(ENGINE_MODULE); // already imported: from the snapshot, or just before taking it
   jobs.configure(engineManifest.text, allowStandIn);
   return { py, jobs, timings: { pyodide: Math.round(t1 - t0), engine: Math.round(performance.now() - t1), snapshot } };
 }
@@ -68,26 +67,34 @@ export async function loadWireTypes(store, py) {
 
 // Pyodide's start-up (interpreter and stdlib initialisation) is most of the
 // engine's boot and shares the worker's thread with onnxruntime's. A memory
-// snapshot of the freshly started interpreter, taken on the first visit and
-// kept in the asset cache, restores in a fraction of that time on the next
-// visits (bench: warm "runtime boot"). Taken before anything else is loaded:
-// the snapshot holds no JS references and no dynamic libraries (msgspec's).
-async function bootPyodide(store, pyodideUrl) {
+// snapshot of the interpreter with the engine package imported, taken on the
+// first visit and kept in the asset cache, restores in a fraction of that time
+// on the next visits (bench: warm "runtime boot"); importing the engine after a
+// restore took ~0.1 s more (its modules compiled from source). Taken before
+// anything else is loaded: the snapshot holds no JS references and no dynamic
+// libraries (msgspec's). The files of the package live outside the snapshot
+// (Emscripten's file system is JS state): they are unpacked on every boot, for
+// what imports them later (cutout_wire).
+async function bootPyodide(store, pyodideUrl, engineZip) {
   const { loadPyodide } = await import(pyodideUrl);
   const base = new URL("./", pyodideUrl).href;
   const options = { indexURL: base, packageCacheDir: "/tmp", checkAPIVersion: true };
-  const sources = [pyodideUrl, ...["pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip"].map((f) => base + f)];
+  const sources = [pyodideUrl, ...["pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip"].map((f) => base + f), engineZip];
   const key = store.derivedKey("pyodide-snapshot", sources.filter((u) => store.has(u)));
-  const saved = await store.derivedBytes(key).catch(() => null);
+  const [saved, zip] = await Promise.all([store.derivedBytes(key).catch(() => null), store.bytes(engineZip)]);
   if (saved) {
     try {
-      return { py: await loadPyodide({ ...options, _loadSnapshot: saved }), snapshot: "restored" };
+      const py = await loadPyodide({ ...options, _loadSnapshot: saved });
+      mountEngine(py, zip);
+      return { py, snapshot: "restored" };
     } catch (e) { // e.g. a snapshot of another Pyodide build: boot normally and replace it
       console.warn("Pyodide snapshot not usable; starting afresh", e);
       await store.deleteDerived(key).catch(() => {});
     }
   }
   const py = await loadPyodide({ ...options, _makeSnapshot: true });
+  mountEngine(py, zip);
+  py.pyimport(ENGINE_MODULE).destroy(); // a proxy held by JS: not kept in the snapshot
   try {
     const snapshot = py.makeMemorySnapshot();
     store.putDerived(key, snapshot).catch((e) => console.warn("Pyodide snapshot not stored", e));
@@ -96,4 +103,12 @@ async function bootPyodide(store, pyodideUrl) {
     console.warn("Pyodide snapshot not made", e);
     return { py, snapshot: "none" };
   }
+}
+
+/** The engine package's files on Pyodide's file system, and its folder on sys.path (once). */
+function mountEngine(py, zip) {
+  py.unpackArchive(zip, "zip", { extractDir: SITE_PACKAGES });
+  const path = py.pyimport("sys").path;
+  if (!path.count(SITE_PACKAGES)) path.insert(0, SITE_PACKAGES);
+  path.destroy();
 }
