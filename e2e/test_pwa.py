@@ -107,6 +107,7 @@ def test_offline_reload_still_cuts_out(context, server, photo_file, large_photo_
     assert out[180, 240, 3] == 255 and out[5, 5, 3] == 0, "the stand-in ellipse keeps the middle, drops the corner"
     page.screenshot(path=str(artifacts / "pwa-offline-cutout.png"))
     assert cut(page, large_photo_file) == "done", page.text_content("#error")  # a graph first used offline
+    page.screenshot(path=str(artifacts / "pwa-offline-large.png"))
     # its full-resolution export needs the server (a credit); the free preview works offline
     preview = rgba_of(download(page, "#save-preview"))
     assert preview.shape[:2] == (667, 1000) and preview[333, 500, 3] == 255 and preview[5, 5, 3] == 0
