@@ -40,7 +40,7 @@ class Options:
     work_size: int = 1024         # long side of the refinement stage. Measured and not kept: refining
                                   # at 2x the mask's size (bench quality's masks 1/2.93 of the photo)
                                   # raised boundary SAD (alphamatting27 16.95 -> 17.19, grabcut50
-                                  # 1.70 -> 1.82) for ~4x the refine stage's cost
+                                  # 1.70 -> 1.82), with 4x the pixels for the refine stage
     aspect: bool = True           # ISNet sees the photo's aspect ratio (fewer pixels, no squashing);
                                   # False: a 1024x1024 square, as IMG.LY ships it (benchmark baseline)
     tta: bool = False             # flip test-time augmentation: a second ISNet pass on the mirrored
