@@ -119,19 +119,11 @@ export class AssetStore {
     if (cache) await cache.delete(key);
   }
 
-  /** Download and store every asset of `role` that is not cached yet, so the
-   * options a person has not used so far (a large photo's refine graph,
-   * refinement off, flip averaging) work offline too. Returns how many it fetched. */
+  /** Make sure every asset of `role` is cached (bytes() fetches what is missing
+   * or damaged), so the options a person has not used so far (a large photo's
+   * refine graph, refinement off, flip averaging) work offline too. */
   async keepAll(role) {
-    const cache = await this.cache;
-    if (!cache) return 0;
-    let fetched = 0;
-    for (const [url, entry] of this.byUrl) {
-      if (entry.role !== role || (await cache.match(url))) continue;
-      await this.bytes(url);
-      fetched += 1;
-    }
-    return fetched;
+    for (const [url, entry] of this.byUrl) if (entry.role === role) await this.bytes(url);
   }
 
   /** Delete cached files that the current build does not list (nor derives). */

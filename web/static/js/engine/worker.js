@@ -105,14 +105,14 @@ function backendInfo(state) {
 }
 
 /** Boot once; when the engine is ready, load the wire types and cache the
- * graphs not used yet, once no job has come for a while (wireTypesWhenIdle). */
+ * graphs not used yet, once no job has come for a while (idleWork). */
 function startEngine(options, onProgress) {
   const ready = boot(options, onProgress);
   engine.ready = ready;
   engine.started = false;
   ready.then((state) => {
     if (engine.ready === ready) engine.started = true;
-    wireTypesWhenIdle(state);
+    idleWork(state);
   }, () => { if (engine.ready === ready) engine.ready = null; }); // let a later request try again
 }
 
@@ -122,16 +122,15 @@ function startEngine(options, onProgress) {
 // engine has been idle this long; each job puts it off again.
 const WIRE_IDLE_MS = 1500;
 
-function wireTypesWhenIdle(state) {
+function idleWork(state) {
   clearTimeout(engine.wireTimer);
   if (state.wireLoad) return; // started (state.timings.wire: its ms, once loaded)
   engine.wireTimer = setTimeout(() => {
     state.wireLoad = engine.queue = engine.queue.then(() => loadWireTypes(state.store, state.py))
       .then((ms) => { state.timings.wire = ms; }, (e) => console.warn("wire types not loaded", e));
-    // then the graphs no job has used yet (a few KB), for offline use; off the
+    // then every graph cached (a few KB: those no job used yet are fetched), for offline use; off the
     // job queue: network and Cache Storage only
-    state.wireLoad.then(() => state.store.keepAll("graph"))
-      .then((n) => { state.timings.graphsKept = n; }, (e) => console.warn("graphs not cached", e));
+    state.wireLoad.then(() => state.store.keepAll("graph")).catch((e) => console.warn("graphs not cached", e));
   }, WIRE_IDLE_MS);
 }
 
@@ -195,7 +194,7 @@ async function handleStart(msg) {
   try {
     await runJob(msg.id, options, state, t0, decoding, msg.file);
   } finally {
-    wireTypesWhenIdle(state);
+    idleWork(state);
   }
 }
 
