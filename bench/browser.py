@@ -94,6 +94,31 @@ def sized_runs(browser, url: str, photos: dict, backend: str, query: str = "", m
     return rows
 
 
+WARM_UP_DELAY_S = 3.0  # how long after "ready" the warm-up comparison chooses its photo
+WARM_UP_REPEATS = 3
+
+
+def warm_up_gain(browser, url: str, photo: Path) -> dict:
+    """Warm visits that choose the photo WARM_UP_DELAY_S after the engine is
+    ready, as a person would, with the model's warm-up run (worker.js warmUp)
+    and without it (?warmup=0), alternating. Returns {"on"|"off": [jobs]}."""
+    context = browser.new_context()
+    runs = {"on": [], "off": []}
+    try:
+        page, _ = open_app(context, url, "backend=wasm")  # fills the cache
+        page.close()
+        for i in range(WARM_UP_REPEATS):
+            for key in (("on", "off") if i % 2 == 0 else ("off", "on")):
+                page, _ = open_app(context, url, "backend=wasm" + ("&warmup=0" if key == "off" else ""))
+                time.sleep(WARM_UP_DELAY_S)
+                runs[key].append(app_job(page, photo))
+                page.close()
+                print(f"   warm-up {key}: shown {runs[key][-1]['shown']:.0f} ms, inference {runs[key][-1]['model']:.0f} ms", flush=True)
+    finally:
+        context.close()
+    return runs
+
+
 def quality(alpha: np.ndarray, sample) -> dict:
     if alpha.shape != sample.gt.shape:
         raise RuntimeError(f"{sample.name}: output {alpha.shape} != input {sample.gt.shape}")
@@ -178,7 +203,7 @@ STAGE_HEADER = ["photo", "backend, visit", "runtime boot", "model fetch+verify",
                 "tab peak RSS (MiB)"]
 
 
-def report(args, stage_rows, webgpu_rows, ours, peers, first_results, again, elapsed) -> str:
+def report(args, stage_rows, webgpu_rows, ours, peers, first_results, again, warm_up, elapsed) -> str:
     parts = ["Seconds unless stated, on the page's own clock (ours and IMG.LY's alike). *result shown*: file chosen "
              "→ cutout on screen (drawn from the engine's raw pixels); *PNG encode*: after that, until the PNG file is "
              "ready (the download buttons wait for it); *PNG ready*: file chosen → PNG ready; steady-state times below "
@@ -211,6 +236,14 @@ def report(args, stage_rows, webgpu_rows, ours, peers, first_results, again, ela
                 parts.append(f"\nIMG.LY {m} on the sized photos (warm, s): " +
                              ", ".join(f"{k}: {v / 1000:.1f}" if isinstance(v, float) else f"{k}: {v}" for k, v in sized.items()) + "\n")
     parts.append(targets(stage_rows, ours, first_results, again))
+    if warm_up:
+        med = {k: statistics.median(j["shown"] for j in v) / 1000 for k, v in warm_up.items()}
+        inf = {k: statistics.median(j["model"] for j in v) / 1000 for k, v in warm_up.items()}
+        parts.append(f"\n### The model's warm-up run\n\nWarm visits, 1 MP photo chosen {WARM_UP_DELAY_S:.0f} s after the engine "
+                     f"is ready (median of {WARM_UP_REPEATS}, alternating): result shown {med['on']:.2f} s with the warm-up "
+                     f"run, {med['off']:.2f} s without it (`?warmup=0`): **{med['on'] / med['off']:.2f}×**; inference "
+                     f"{inf['on']:.2f} s against {inf['off']:.2f} s. The stage table's visits give the photo at once "
+                     f"(it waits for the warm-up there); a photo given while the engine starts skips it.\n")
     parts.append(f"\nBenchmark wall time: {elapsed / 60:.1f} min.\n")
     return "\n".join(parts)
 
@@ -278,7 +311,11 @@ def main(argv: list[str] | None = None) -> None:
         webgpu_rows = [] if args.no_webgpu else sized_runs(browser, url, dict(list(photos.items())[:1]), "webgpu", STAND_IN, ("cold",))
         print("steady state, ours and IMG.LY alternating:", flush=True)
         ours, peers = steady_state(browser, url, items, photos, () if args.no_peer else PEER_MODELS)
-    body = report(args, stage_rows, webgpu_rows, ours, peers, first_results, again, time.perf_counter() - started)
+        warm_up = {}
+        if "1 MP" in photos:
+            print("the model's warm-up run, on and off:", flush=True)
+            warm_up = warm_up_gain(browser, url, photos["1 MP"])
+    body = report(args, stage_rows, webgpu_rows, ours, peers, first_results, again, warm_up, time.perf_counter() - started)
     print(body)
     if not args.no_write:
         argv_text = " ".join(argv or [])

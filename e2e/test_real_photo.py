@@ -5,6 +5,7 @@ second visit that downloads no model bytes."""
 from __future__ import annotations
 
 import base64
+import json
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -15,7 +16,7 @@ from cutout.manifest import Manifest
 from cutout.pipeline import Options, cutout
 
 from .conftest import ROOT
-from .helpers import cut, download, open_app, rgba_of, iou
+from .helpers import cut, download, open_app, rgba_of, iou, wait_job
 
 IOU_FLOOR = 0.95  # GT18: the CPython engine scores 0.99; a broken mask scores far below
 # Same graphs, same model: onnxruntime-web (WASM) and native onnxruntime agree to
@@ -79,7 +80,23 @@ def test_real_photo_on_wasm(context, app_url, photo, artifacts):
     _assert_private(requests, app_url, image_path.read_bytes(), photo_rgba)
     model = page.get_attribute("body", "data-model")
     assert model == "isnet-mixed", model  # the WASM default (backends.js)
+    # the photo came after the engine was ready: the model's warm-up run went first (worker.js warmUp)
+    assert json.loads(page.get_attribute("body", "data-timings"))["warmUp"] > 0
     _compare_with_cpython(out, image_path, model)
+
+
+def test_no_warm_up_before_a_photo_chosen_while_the_engine_starts(context, app_url, photo):
+    """The model's warm-up run is for an idle engine: it would only delay a
+    photo that is already waiting, and after that photo the model is warm."""
+    page = context.new_page()
+    page.goto(f"{app_url}/?backend=wasm", wait_until="domcontentloaded")
+    page.evaluate("() => { document.body.dataset.job = 'submitted'; }")
+    page.set_input_files("#file", str(photo[0]))
+    assert page.get_attribute("body", "data-engine") is None, "the engine was ready before the photo went in"
+    assert wait_job(page) == "done", page.text_content("#error")
+    assert json.loads(page.get_attribute("body", "data-timings"))["warmUp"] is None
+    assert cut(page, photo[0]) == "done", page.text_content("#error")
+    assert json.loads(page.get_attribute("body", "data-timings"))["warmUp"] is None, "a warm-up ran after the first photo"
 
 
 def _compare_with_cpython(out: np.ndarray, image_path, model: str) -> None:

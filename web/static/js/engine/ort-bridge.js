@@ -21,6 +21,7 @@ const PROGRESS_MS = 50;
 // fewer mixed tiles than this are run here: not worth the helpers' messages
 const HELPED_TILES = 4;
 const UNSUPPORTED_ON_GPU = /NOT implemented|not supported|Unsupported/i;
+const WARM_SIZE = 128; // the model's warm-up input, px a side (warmUp)
 // outputs that feed straight into another WebGPU session stay on the GPU
 const GPU_CHAINED = new Set(["graph-pre", "graph-flip"]);
 
@@ -118,6 +119,22 @@ export class OrtBridge {
   async #placed(handle, tensor) {
     if (handle.ep === "webgpu" || tensor.location !== "gpu-buffer") return tensor;
     return new this.ort.Tensor(tensor.type, await tensor.getData(), tensor.dims);
+  }
+
+  /** On WASM, run the model `name` once on a small input, if its session is
+   * open and was not warmed up yet. A session's first run is ~0.5-1.5 s slower
+   * than later ones: onnxruntime's WebAssembly is compiled to optimised code
+   * only as it runs (V8's tiering, in the background). A 128 px run costs
+   * ~0.2-0.5 s and sets that off while the engine is idle. Returns the
+   * milliseconds it took (0 if it did not run). */
+  async warmUp(name) {
+    const handle = this.openedSession(name);
+    if (!handle || !handle.session || handle.ep !== "wasm" || handle.warmed) return 0;
+    handle.warmed = true;
+    const started = performance.now();
+    const input = new this.ort.Tensor("float32", new Float32Array(3 * WARM_SIZE * WARM_SIZE), [1, 3, WARM_SIZE, WARM_SIZE]);
+    await handle.session.run({ [handle.session.inputNames[0]]: input });
+    return performance.now() - started;
   }
 
   constant(values, shape, dtype) {
