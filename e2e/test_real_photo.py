@@ -16,7 +16,7 @@ from cutout.manifest import Manifest
 from cutout.pipeline import Options, cutout
 
 from .conftest import ROOT
-from .helpers import cut, download, open_app, rgba_of, iou, wait_job
+from .helpers import cut, download, open_app, rgba_of, iou
 
 IOU_FLOOR = 0.95  # GT18: the CPython engine scores 0.99; a broken mask scores far below
 # Same graphs, same model: onnxruntime-web (WASM) and native onnxruntime agree to
@@ -80,23 +80,15 @@ def test_real_photo_on_wasm(context, app_url, photo, artifacts):
     _assert_private(requests, app_url, image_path.read_bytes(), photo_rgba)
     model = page.get_attribute("body", "data-model")
     assert model == "isnet-mixed", model  # the WASM default (backends.js)
-    # the photo came after the engine was ready: the model's warm-up run went first (worker.js warmUp)
-    assert json.loads(page.get_attribute("body", "data-timings"))["warmUp"] > 0
+    # the model ran once on a small input as its session was created (ort-bridge.js #warmUp)
+    assert json.loads(page.get_attribute("body", "data-boot-timings"))["warmUp"] > 0
     _compare_with_cpython(out, image_path, model)
 
 
-def test_no_warm_up_before_a_photo_chosen_while_the_engine_starts(context, app_url, photo):
-    """The model's warm-up run is for an idle engine: it would only delay a
-    photo that is already waiting, and after that photo the model is warm."""
-    page = context.new_page()
-    page.goto(f"{app_url}/?backend=wasm", wait_until="domcontentloaded")
-    page.evaluate("() => { document.body.dataset.job = 'submitted'; }")
-    page.set_input_files("#file", str(photo[0]))
-    assert page.get_attribute("body", "data-engine") is None, "the engine was ready before the photo went in"
-    assert wait_job(page) == "done", page.text_content("#error")
-    assert json.loads(page.get_attribute("body", "data-timings"))["warmUp"] is None
-    assert cut(page, photo[0]) == "done", page.text_content("#error")
-    assert json.loads(page.get_attribute("body", "data-timings"))["warmUp"] is None, "a warm-up ran after the first photo"
+def test_warm_up_can_be_turned_off(context, app_url):
+    """?warmup=0, the benchmark's baseline: no warm-up run."""
+    page = open_app(context, app_url, "backend=wasm&warmup=0")
+    assert json.loads(page.get_attribute("body", "data-boot-timings"))["warmUp"] == 0
 
 
 def _compare_with_cpython(out: np.ndarray, image_path, model: str) -> None:

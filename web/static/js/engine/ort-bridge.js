@@ -21,16 +21,17 @@ const PROGRESS_MS = 50;
 // fewer mixed tiles than this are run here: not worth the helpers' messages
 const HELPED_TILES = 4;
 const UNSUPPORTED_ON_GPU = /NOT implemented|not supported|Unsupported/i;
-const WARM_SIZE = 128; // the model's warm-up input, px a side (warmUp)
+const WARM_SIZE = 128; // the model's warm-up input, px a side (#warmUp)
 // outputs that feed straight into another WebGPU session stay on the GPU
 const GPU_CHAINED = new Set(["graph-pre", "graph-flip"]);
 
 export class OrtBridge {
-  constructor({ ort, store, modelsBase, backend, fault = "", standIn = false }) {
-    Object.assign(this, { ort, store, modelsBase, backend, fault, standIn });
+  /** `warmUp`: run the model once on a small input as its session is created (#warmUp). */
+  constructor({ ort, store, modelsBase, backend, fault = "", standIn = false, warmUp = true }) {
+    Object.assign(this, { ort, store, modelsBase, backend, fault, standIn, warmUp });
     this.sessions = new Map(); // `${ep}:${name}` -> Promise of a handle
     this.opened = new Map(); // the same keys -> the handle, once created
-    this.timings = { fetch: 0, session: 0 };
+    this.timings = { fetch: 0, session: 0, warmUp: 0 };
     this.cpuFallbacks = []; // graphs that WebGPU could not run, moved to WASM
   }
 
@@ -70,7 +71,24 @@ export class OrtBridge {
     const handle = { name, ep, role, url, session: await this.#create(name, data, role, ep) };
     handle.data = ep === "webgpu" ? data : null; // kept to re-create on WASM if WebGPU cannot run it
     this.timings.session += performance.now() - started;
+    if (role === "model" && ep === "wasm" && this.warmUp) await this.#warmUp(handle);
     return handle;
+  }
+
+  // A model session's first run is ~0.5-1.5 s slower than later ones:
+  // onnxruntime's WebAssembly is compiled to optimised code only as it runs
+  // (V8's tiering, on background threads). A run at WARM_SIZE costs ~0.2-0.5 s
+  // and sets that off while the engine still starts (bench: a photo chosen as
+  // the page loads is shown ~0.4 s sooner, one chosen later ~1.4 s sooner).
+  async #warmUp(handle) {
+    const started = performance.now();
+    const input = new this.ort.Tensor("float32", new Float32Array(3 * WARM_SIZE * WARM_SIZE), [1, 3, WARM_SIZE, WARM_SIZE]);
+    try {
+      await handle.session.run({ [handle.session.inputNames[0]]: input });
+    } catch (e) {
+      console.warn(`${handle.name}: warm-up run failed`, e); // the job's own run meets any real problem
+    }
+    this.timings.warmUp += performance.now() - started;
   }
 
   async #create(name, data, role, ep) {
@@ -119,22 +137,6 @@ export class OrtBridge {
   async #placed(handle, tensor) {
     if (handle.ep === "webgpu" || tensor.location !== "gpu-buffer") return tensor;
     return new this.ort.Tensor(tensor.type, await tensor.getData(), tensor.dims);
-  }
-
-  /** On WASM, run the model `name` once on a small input, if its session is
-   * open and was not warmed up yet. A session's first run is ~0.5-1.5 s slower
-   * than later ones: onnxruntime's WebAssembly is compiled to optimised code
-   * only as it runs (V8's tiering, in the background). A 128 px run costs
-   * ~0.2-0.5 s and sets that off while the engine is idle. Returns the
-   * milliseconds it took (0 if it did not run). */
-  async warmUp(name) {
-    const handle = this.openedSession(name);
-    if (!handle || !handle.session || handle.ep !== "wasm" || handle.warmed) return 0;
-    handle.warmed = true;
-    const started = performance.now();
-    const input = new this.ort.Tensor("float32", new Float32Array(3 * WARM_SIZE * WARM_SIZE), [1, 3, WARM_SIZE, WARM_SIZE]);
-    await handle.session.run({ [handle.session.inputNames[0]]: input });
-    return performance.now() - started;
   }
 
   constant(values, shape, dtype) {

@@ -19,8 +19,7 @@ const MAX_PIXELS = 64_000_000;
 const HELPER_PIXELS = 4_000_000;
 const TILE_GRAPH = "graph-compose"; // the helpers make its session as they start (others when first asked)
 // spare: the last job's photo buffer, for the next photo's pixels (image-io.js decodeImage)
-// jobs: job:start requests received and not finished
-const engine = { ready: null, started: false, cancelled: new Set(), waiting: new Map(), queue: Promise.resolve(), jobs: 0, spare: null, spareTimer: 0, wireTimer: 0 };
+const engine = { ready: null, started: false, cancelled: new Set(), waiting: new Map(), queue: Promise.resolve(), spare: null, spareTimer: 0, wireTimer: 0 };
 
 function reply(type, id, fields = {}, transfer = []) {
   self.postMessage({ v: PROTOCOL_VERSION, type, id, ...fields }, transfer);
@@ -41,7 +40,8 @@ async function boot(options, onProgress) {
   const ort = await loadOrt(store, backend);
   const t1 = performance.now();
   const manifest = await loadEngineManifest(store);
-  const bridge = new OrtBridge({ ort, store, modelsBase: manifest.base, backend, fault: options.fault || "", standIn: !!options.test });
+  const bridge = new OrtBridge({ ort, store, modelsBase: manifest.base, backend, fault: options.fault || "", standIn: !!options.test,
+    warmUp: options.warmUp !== false });
   bridge.onDownload = (name, done, total) => onProgress({ stage: "download", fraction: done / total, bytes: total });
   if (helpers) bridge.createTilePool(ortModule);
   if (options.preload !== false) startModelSession(bridge, manifest, options.model || backend.model);
@@ -113,21 +113,8 @@ function startEngine(options, onProgress) {
   engine.started = false;
   ready.then((state) => {
     if (engine.ready === ready) engine.started = true;
-    if (!engine.jobs && options.warmUp !== false) warmUp(state);
     idleWork(state);
   }, () => { if (engine.ready === ready) engine.ready = null; }); // let a later request try again
-}
-
-// The model's first run is slow (ort-bridge.js warmUp): with no photo waiting
-// once the engine is ready, a warm-up run sets off that cost before the first
-// photo comes (bench: a photo chosen 3 s after the engine is ready is shown
-// ~1.4 s sooner). A photo chosen during it waits for it and gains about as much
-// in its inference (measured: a wash). One chosen while the engine started
-// skips it: a run before that photo's would only delay it.
-function warmUp(state) {
-  const model = state.options.model || state.bridge.backend.model;
-  engine.queue = engine.queue.then(() => state.bridge.warmUp(model))
-    .then((ms) => { state.timings.warmup = Math.round(ms); }, (e) => console.warn("model warm-up failed", e));
 }
 
 // msgspec's wheel takes ~0.1-0.3 s of the worker's one thread: loaded at once
@@ -151,7 +138,8 @@ function idleWork(state) {
 async function handleBoot(msg) {
   if (!engine.ready) startEngine(msg.options || {}, (p) => reply(KIND.PROGRESS, msg.id, p));
   const state = await engine.ready;
-  const timings = { ...state.timings, fetch: Math.round(state.bridge.timings.fetch), session: Math.round(state.bridge.timings.session) };
+  const t = state.bridge.timings;
+  const timings = { ...state.timings, fetch: Math.round(t.fetch), session: Math.round(t.session), warmUp: Math.round(t.warmUp) };
   reply(KIND.READY, msg.id, { backend: backendInfo(state), timings, cache: { ...state.store.stats } });
 }
 
@@ -226,7 +214,7 @@ async function runJob(id, options, state, t0, decoding, file) {
   // the page shows a bitmap made here; the pixels stay for the PNG encoder and
   // go to the page with the PNG (moved, not copied: a 24 MP copy took ~0.1 s)
   const bitmap = await createImageBitmap(toImageData(out.data, width, height, channels), { premultiplyAlpha: "none" });
-  const timings = { decode: decodeMs, wait: t1 - t0 - decodeMs, ...result.timings, wireTypes: state.timings.wire ?? null, warmUp: state.timings.warmup ?? null,
+  const timings = { decode: decodeMs, wait: t1 - t0 - decodeMs, ...result.timings, wireTypes: state.timings.wire ?? null,
     fetch: state.bridge.timings.fetch - before.fetch,
     session: state.bridge.timings.session - before.session, total: performance.now() - t0 };
   reply(KIND.DONE, id, { width, height, channels, bitmap, backend: backendInfo(state), timings,
@@ -261,9 +249,8 @@ self.onmessage = async (event) => {
   try {
     if (msg.type === KIND.BOOT) await handleBoot(msg);
     else {
-      engine.jobs += 1;
       if (!engine.ready) startEngine({}, () => {});
-      const job = engine.queue.then(() => handleStart(msg)).finally(() => { engine.jobs -= 1; }); // one job at a time
+      const job = engine.queue.then(() => handleStart(msg)); // one job at a time
       engine.queue = job.catch(() => {});
       await job;
     }
