@@ -23,7 +23,7 @@ import numpy as np
 from PIL import Image
 
 from . import browser_peer
-from .browser_run import ROOT, TabMemory, app_job, app_server, chromium, first_result, open_app, peer_job
+from .browser_run import ROOT, TabMemory, app_job, app_server, chromium, close_visit, first_result, open_app, peer_job
 from .data import samples
 from .metrics import metrics
 from .report import write_section
@@ -84,10 +84,10 @@ def sized_runs(browser, url: str, photos: dict, backend: str, query: str = "", m
                 print("  ", rows[-1], _helpers(job), flush=True)
                 if mode != "cold" and again is not None:
                     again[label if mode == "warm" else (label, mode)] = {**app_job(page, photo), "first_tiles": job["tiles"]}
-                page.close()
+                close_visit(page, browser.tag)
             if n == 0 and first_results is not None and "warm" in modes:
                 for _ in range(WARM_REPEATS):
-                    first_results.setdefault(label, []).append(first_result(context, url, f"backend={backend}&{query}", photo))
+                    first_results.setdefault(label, []).append(first_result(context, url, f"backend={backend}&{query}", photo, browser.tag))
                     print("   first result:", first_results[label][-1], flush=True)
         finally:
             context.close()
@@ -107,15 +107,15 @@ def warm_up_gain(browser, url: str, photo: Path) -> dict:
     context = browser.new_context()
     runs = {k: {"load": [], "later": []} for k in ("on", "off")}
     try:
-        open_app(context, url, "backend=wasm")[0].close()  # fills the cache
+        close_visit(open_app(context, url, "backend=wasm")[0], browser.tag)  # fills the cache
         for i in range(WARM_UP_REPEATS):
             for key in (("on", "off") if i % 2 == 0 else ("off", "on")):
                 query = "backend=wasm" + ("&warmup=0" if key == "off" else "")
-                runs[key]["load"].append(first_result(context, url, query, photo)["shown"])
+                runs[key]["load"].append(first_result(context, url, query, photo, browser.tag)["shown"])
                 page, _ = open_app(context, url, query)
                 time.sleep(WARM_UP_DELAY_S)
                 runs[key]["later"].append(app_job(page, photo)["shown"])
-                page.close()
+                close_visit(page, browser.tag)
                 print(f"   warm-up {key}: photo at page load {runs[key]['load'][-1]:.0f} ms, "
                       f"{WARM_UP_DELAY_S:.0f} s after ready {runs[key]['later'][-1]:.0f} ms", flush=True)
     finally:
@@ -215,7 +215,10 @@ def report(args, stage_rows, webgpu_rows, ours, peers, first_results, again, war
              "*runtime boot*: onnxruntime-web + Pyodide + engine package; *model fetch+verify*: download (cold) or "
              "Cache Storage read (warm) plus sha256 of every model/graph; *post-process*: refine + full-resolution "
              "compose. Sized photos are alphamatting GT18 upscaled (the eval photos are all under 0.6 MP). "
-             "The machine is shared: timings swing ±50% between runs; compare within one run.\n",
+             "The machine is shared: timings swing ±50% between runs; compare within one run. "
+             "Each visit's renderer process has exited before the next visit starts (bench/browser_run.py "
+             "close_visit): a process still running would give the next page its compiled, already optimised "
+             "WebAssembly, which a person's later visit does not have.\n",
              "### Stages, WASM (2 threads) and WebGPU\n", table(STAGE_HEADER, stage_rows + webgpu_rows)]
     if webgpu_rows:
         parts.append("WebGPU rows use SwiftShader (software) with the test stand-in instead of ISNet: pre/post "

@@ -115,6 +115,25 @@ class TabMemory:
         self._thread.join()
 
 
+VISIT_EXIT_TIMEOUT_S = 10.0
+ENGINE_GONE_BYTES = 250 * 2**20  # a renderer holding the engine's workers: ~0.5-1.5 GiB; without them: <200 MiB
+
+
+def close_visit(page, tag: str) -> None:
+    """Close a visit's page and wait (bounded) until its engine workers are
+    torn down: no renderer process of the browser (`tag`: chromium()'s) holds
+    more than ENGINE_GONE_BYTES. The site's process can outlive the page (its
+    service worker runs there), and V8 shares compiled WebAssembly, already
+    optimised, between the pages of a process: a visit right after another
+    skipped most of onnxruntime's compilation (first inference ~1 s faster),
+    which a person's later visit does not."""
+    mem = TabMemory(tag)
+    page.close()
+    deadline = time.monotonic() + VISIT_EXIT_TIMEOUT_S
+    while time.monotonic() < deadline and any(mem._rss([pid]) > ENGINE_GONE_BYTES for pid in mem._renderers()):
+        time.sleep(0.1)
+
+
 def open_app(context, url: str, query: str):
     page = context.new_page()
     started = time.perf_counter()
@@ -167,12 +186,12 @@ def app_job(page, photo: Path, keep: bool = False) -> dict:
     return out
 
 
-def first_result(context, url: str, query: str, photo: Path) -> dict:
+def first_result(context, url: str, query: str, photo: Path, tag: str) -> dict:
     """A visit that gives the app `photo` as soon as its page has loaded, while
     the engine starts (as a photo dropped at once, or opened with the installed
     app): page load -> result shown measures the app, with no wait in the
     driver between the engine's ready and the file. Times in ms from the
-    page's navigation start."""
+    page's navigation start. The page is closed with close_visit(tag)."""
     page = context.new_page()
     try:
         page.goto(f"{url}/?{query}", wait_until="domcontentloaded")
@@ -184,7 +203,7 @@ def first_result(context, url: str, query: str, photo: Path) -> dict:
         marks = page.evaluate("() => window.__benchMarks")
         return {"chosen": marks["chosen"], "ready": marks.get("ready", 0.0), "shown": marks["done"]}
     finally:
-        page.close()
+        close_visit(page, tag)
 
 
 def peer_job(page, photo_url: str, keep: bool = False) -> dict:
