@@ -78,8 +78,9 @@ export class OrtBridge {
   // A model session's first run is ~0.5-1.5 s slower than later ones:
   // onnxruntime's WebAssembly is compiled to optimised code only as it runs
   // (V8's tiering, on background threads). A run at WARM_SIZE costs ~0.2-0.5 s
-  // and sets that off while the engine still starts (bench: a photo chosen as
-  // the page loads is shown ~0.4 s sooner, one chosen later ~1.4 s sooner).
+  // and sets that off while the engine still starts. Bench (fresh process per
+  // visit): a photo chosen 3 s after "ready" is shown in 0.80x the time; one
+  // given as the page loads waits for the warm-up too, and came out even.
   async #warmUp(handle) {
     const started = performance.now();
     const input = new this.ort.Tensor("float32", new Float32Array(3 * WARM_SIZE * WARM_SIZE), [1, 3, WARM_SIZE, WARM_SIZE]);
