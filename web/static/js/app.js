@@ -19,7 +19,6 @@ function bootOptions() {
     fault: params.get("fault") || "", // "webgpu-create" | "webgpu-run" | "tile-helper": simulated failures, for tests
     tileHelpers: params.get("helpers") !== "0", // "0": compose tiles run in the engine worker alone (tests, bench)
     warmUp: params.get("warmup") !== "0", // "0": no warm-up run of the model as the engine starts (tests, bench)
-    warmUp: params.get("warmup") !== "0", // "0": no warm-up run of the model once the engine is ready (bench)
     model: params.get("model") || undefined, // a manifest model name; default: the backend's choice
   };
 }
