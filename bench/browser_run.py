@@ -99,6 +99,10 @@ class TabMemory:
                 pass
         return total
 
+    def largest(self) -> int:
+        """Resident bytes of the browser's largest renderer process now (0 if none)."""
+        return max((self._rss([pid]) for pid in self._renderers()), default=0)
+
     def __enter__(self):
         self.peak = 0
         def loop():
@@ -130,7 +134,7 @@ def close_visit(page, tag: str) -> None:
     mem = TabMemory(tag)
     page.close()
     deadline = time.monotonic() + VISIT_EXIT_TIMEOUT_S
-    while time.monotonic() < deadline and any(mem._rss([pid]) > ENGINE_GONE_BYTES for pid in mem._renderers()):
+    while time.monotonic() < deadline and mem.largest() > ENGINE_GONE_BYTES:
         time.sleep(0.1)
 
 

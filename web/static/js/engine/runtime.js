@@ -55,7 +55,7 @@ export async function loadPython(store, engineManifest, allowStandIn) {
 /** msgspec, for the wire types shared with the server (cutout_wire). The cutout
  * engine does not use them, and loading the wheel (~0.1-0.3 s on the worker's
  * one thread) would delay a photo: the worker calls this once the engine has
- * been idle a while (worker.js wireTypesWhenIdle). Returns the milliseconds it took. */
+ * been idle a while (worker.js idleWork). Returns the milliseconds it took. */
 export async function loadWireTypes(store, py) {
   const wheel = store.find(/\/vendor\/wheels\/msgspec-[^/]+\.whl$/);
   if (!wheel) throw new Error("[model_missing] the msgspec wheel is not in the asset manifest");
