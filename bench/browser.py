@@ -71,10 +71,9 @@ def sized_runs(browser, url: str, photos: dict, backend: str, query: str = "", m
     same run's baseline (NO_HELPERS; its second job in again[(label, NO_HELPERS)])."""
     rows = []
     for n, (label, photo) in enumerate(photos.items()):
-        context = browser.new_context()
         size = SIZES[label][0] * SIZES[label][1]
         visits = [*modes, NO_HELPERS] if backend == "wasm" and "warm" in modes and size >= HELPER_PIXELS else modes
-        try:
+        with browser.profile() as context:  # a new on-disk profile: the first visit is cold
             for mode in visits:
                 extra = "&helpers=0" if mode == NO_HELPERS else ""
                 with TabMemory(browser.tag) as mem:
@@ -89,8 +88,6 @@ def sized_runs(browser, url: str, photos: dict, backend: str, query: str = "", m
                 for _ in range(WARM_REPEATS):
                     first_results.setdefault(label, []).append(first_result(context, url, f"backend={backend}&{query}", photo, browser.tag))
                     print("   first result:", first_results[label][-1], flush=True)
-        finally:
-            context.close()
     return rows
 
 
@@ -104,10 +101,9 @@ def warm_up_gain(browser, url: str, photo: Path) -> dict:
     (browser_run.first_result), one WARM_UP_DELAY_S after the engine is ready,
     as a person would. Returns {"on"|"off": {"load": [ms], "later": [ms]}}:
     page load -> result shown, and file chosen -> result shown."""
-    context = browser.new_context()
     runs = {k: {"load": [], "later": []} for k in ("on", "off")}
-    try:
-        close_visit(open_app(context, url, "backend=wasm")[0], browser.tag)  # fills the cache
+    with browser.profile() as context:
+        close_visit(open_app(context, url, "backend=wasm")[0], browser.tag)  # fills the caches
         for i in range(WARM_UP_REPEATS):
             for key in (("on", "off") if i % 2 == 0 else ("off", "on")):
                 query = "backend=wasm" + ("&warmup=0" if key == "off" else "")
@@ -118,8 +114,6 @@ def warm_up_gain(browser, url: str, photo: Path) -> dict:
                 close_visit(page, browser.tag)
                 print(f"   warm-up {key}: photo at page load {runs[key]['load'][-1]:.0f} ms, "
                       f"{WARM_UP_DELAY_S:.0f} s after ready {runs[key]['later'][-1]:.0f} ms", flush=True)
-    finally:
-        context.close()
     return runs
 
 
@@ -218,7 +212,10 @@ def report(args, stage_rows, webgpu_rows, ours, peers, first_results, again, war
              "The machine is shared: timings swing ±50% between runs; compare within one run. "
              "Each visit's renderer process has exited before the next visit starts (bench/browser_run.py "
              "close_visit): a process still running would give the next page its compiled, already optimised "
-             "WebAssembly, which a person's later visit does not have.\n",
+             "WebAssembly, which a person's later visit does not have. Each photo's visits run in a browser with a "
+             "new profile of its own on disk, as a person's browser has (the first visit is cold): Chrome keeps "
+             "the machine code it compiles from onnxruntime's and Pyodide's WebAssembly (its code cache) only on "
+             "disk, and later visits reuse it (js/engine/wasm-compile.js).\n",
              "### Stages, WASM (2 threads) and WebGPU\n", table(STAGE_HEADER, stage_rows + webgpu_rows)]
     if webgpu_rows:
         parts.append("WebGPU rows use SwiftShader (software) with the test stand-in instead of ISNet: pre/post "

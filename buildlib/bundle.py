@@ -1,7 +1,9 @@
 """The web bundle in build/web/, plus its generated `asset-manifest.json`.
 
   <web/static/**>                       app files, as they are
-  vendor/pyodide/, vendor/ort/          runtimes from the pinned npm packages
+  vendor/pyodide.<hash8>/, vendor/ort.<hash8>/
+                                        runtimes from the pinned npm packages; the folder's name
+                                        carries a hash of its files (runtime_folder)
   vendor/wheels/<wheel>                 Python wheels for Pyodide (real wheel names)
   py/engine.<hash8>.zip                 web/py/cutout (+ cutout_wire), deterministic zip
   models/<name>.<hash8>.onnx, models/graphs/...; models/manifest.json pointing at them
@@ -77,20 +79,32 @@ def _plan_static() -> list[Planned]:
     return out
 
 
-def _plan_runtime(pyodide_dir: Path, ort_dir: Path, wheels: list[tuple[pins.WheelPin, Path]]) -> list[Planned]:
+def runtime_folder(name: str, files: list[tuple[str, Path]], hashes: HashCache) -> str:
+    """`vendor/<name>.<hash8>`: the hash covers every file's name and content.
+    onnxruntime and Pyodide load their other files relative to their own
+    (wasm, glue modules), so only a folder name can carry the hash. It lets the
+    server mark them immutable: Chrome then keeps the machine code it compiles
+    from their WebAssembly (its code cache) for the next visits, which a copy
+    revalidated on every visit loses (js/engine/wasm-compile.js)."""
+    listing = "".join(f"{fname}\0{hashes.sha256(path)}\n" for fname, path in sorted(files))
+    return f"vendor/{name}.{sha256_bytes(listing.encode())[:8]}"
+
+
+def _plan_runtime(pyodide_dir: Path, ort_dir: Path, wheels: list[tuple[pins.WheelPin, Path]],
+                  hashes: HashCache) -> list[Planned]:
+    runtimes = (("pyodide", pins.PYODIDE, [(f, pyodide_dir / f) for f in pins.PYODIDE_FILES]),
+                ("ort", pins.ORT_WEB, [(f, ort_dir / "dist" / f) for f in pins.ORT_FILES]))
+    for path in [path for *_, files in runtimes for _f, path in files] + [path for _pin, path in wheels]:
+        if not path.is_file():
+            raise BuildError(f"{path} is missing from its package (pins.py lists it)")
     out = []
-    for fname in pins.PYODIDE_FILES:
-        meta = {"package": pins.PYODIDE.name, "version": pins.PYODIDE.version}
-        out.append(Planned(f"vendor/pyodide/{fname}", pyodide_dir / fname, f"vendor/pyodide/{fname}", "runtime", meta))
-    for fname in pins.ORT_FILES:
-        meta = {"package": pins.ORT_WEB.name, "version": pins.ORT_WEB.version}
-        out.append(Planned(f"vendor/ort/{fname}", ort_dir / "dist" / fname, f"vendor/ort/{fname}", "runtime", meta))
+    for name, pin, files in runtimes:
+        folder = runtime_folder(name, files, hashes)
+        meta = {"package": pin.name, "version": pin.version}
+        out += [Planned(f"{folder}/{fname}", path, f"vendor/{name}/{fname}", "runtime", meta) for fname, path in files]
     for pin, path in wheels:
         meta = {"package": pin.name, "version": pin.version, "platform": pin.platform}
         out.append(Planned(f"vendor/wheels/{pin.filename}", path, f"wheel-{pin.name}", "python", meta))
-    for p in out:
-        if isinstance(p.source, Path) and not p.source.is_file():
-            raise BuildError(f"{p.source} is missing from its package (pins.py lists it)")
     return out
 
 
@@ -159,7 +173,7 @@ def build(*, pyodide_dir: Path, ort_dir: Path, wheels, assets: list[dict], build
     zip_rel = f"py/engine.{sha256_bytes(zip_bytes)[:8]}.zip"
     plan = _plan_static()
     plan += [Planned(rel, data, rel, "app", {"generated": "buildlib/pwa.py"}) for rel, data in pwa.icons()]
-    plan += _plan_runtime(pyodide_dir, ort_dir, wheels)
+    plan += _plan_runtime(pyodide_dir, ort_dir, wheels, hashes)
     plan.append(Planned(zip_rel, zip_bytes, "engine", "python", {"packages": list(ENGINE_PACKAGES)}))
     plan += _plan_models(assets, models_dir, build_id)
     plan.append(Planned("NOTICE", ROOT / "NOTICE", "notice", "app", {}))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.server
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -30,10 +31,24 @@ class AppServer:
                 "--db", str(self.workdir / "e2e.sqlite3"), "--web-root", str(self.web_root)]
         for origin in self.widget_origins:
             args += ["--widget-origin", origin]
-        self.log = open(self.workdir / f"server-{self.port}.log", "a")
-        self.proc = subprocess.Popen(args, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
+        self.log_path = self.workdir / f"server-{self.port}.log"
+        self.log = open(self.log_path, "a")
+        # unbuffered: tests read the access log (requests_since) while the server runs
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        self.proc = subprocess.Popen(args, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, env=env)
         _wait_http(self.url + "/", self.proc)
         return self
+
+    def log_mark(self) -> int:
+        """Where the access log ends now: requests_since(mark) lists what came after."""
+        return self.log_path.stat().st_size
+
+    def requests_since(self, mark: int) -> list[str]:
+        """Paths of the requests the server answered after `mark` (uvicorn's access log lines)."""
+        with open(self.log_path, "rb") as f:
+            f.seek(mark)
+            text = f.read().decode("utf-8", "replace")
+        return re.findall(r'"[A-Z]+ (\S+) HTTP/[0-9.]+"', text)
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:

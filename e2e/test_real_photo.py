@@ -1,6 +1,5 @@
 """A real photo cut out in the browser on WASM: output size, quality against
-ground truth, agreement with the CPython engine, downloads, privacy, and a
-second visit that downloads no model bytes."""
+ground truth, agreement with the CPython engine, downloads and privacy (a second visit: test_runtime_cache.py)."""
 
 from __future__ import annotations
 
@@ -101,15 +100,3 @@ def _compare_with_cpython(out: np.ndarray, image_path, model: str) -> None:
     assert d_alpha.mean() <= MEAN_ALPHA_TOL, stats
     assert np.percentile(d_alpha, 99.9) <= P999_ALPHA_TOL, stats
     assert d_rgb.mean() <= MEAN_RGB_TOL, stats
-
-
-def test_second_visit_downloads_no_model_bytes(context, app_url, photo):
-    """Cache Storage: the first visit stores verified copies; the second reads them."""
-    first = open_app(context, app_url, "backend=wasm")
-    first.close()
-    seen = []
-    context.on("request", lambda r: seen.append(r.url))
-    second = open_app(context, app_url, "backend=wasm")
-    fetched = [u for u in seen if "/models/" in u and u.endswith(".onnx") or "/vendor/" in u and u.endswith(".wasm")]
-    assert not fetched, f"the second visit downloaded {fetched}"
-    assert second.get_attribute("body", "data-engine") == "ready"

@@ -20,6 +20,7 @@ from server.errors import DomainError
 from server.web.pages import html_page
 
 HASHED_NAME = re.compile(r"^.+\.[0-9a-f]{8,}\.[A-Za-z0-9]+$")
+HASHED_FOLDER = re.compile(r"^[A-Za-z0-9_-]+\.[0-9a-f]{8,}$")
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 MEDIA_TYPES = {
@@ -59,7 +60,9 @@ def media_type(path: Path) -> str:
 
 
 def cache_control(path: Path) -> str:
-    return IMMUTABLE if HASHED_NAME.match(path.name) else "no-cache"
+    """Immutable when the file's name or its folder's carries a content hash
+    (buildlib/bundle.py: models/x.<hash8>.onnx, vendor/ort.<hash8>/...)."""
+    return IMMUTABLE if HASHED_NAME.match(path.name) or HASHED_FOLDER.match(path.parent.name) else "no-cache"
 
 
 def resolve(root: Path, url_path: str) -> Path | None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import pytest
 
 from buildlib import bundle, manifest, pins, pwa
-from buildlib.common import MODELS, ROOT, WEB_OUT, BuildError, digest_file
+from buildlib.common import MODELS, ROOT, WEB_OUT, BuildError, HashCache, digest_file
 from buildlib.models import _place, verify_model
 from cutout.manifest import Manifest
 
@@ -64,14 +65,31 @@ def test_bundle_models_are_content_hashed_and_match_the_models_manifest(models_m
 
 
 def test_bundle_has_the_runtime_files(asset_manifest):
-    files = {e["file"] for e in asset_manifest["assets"]}
-    for f in pins.PYODIDE_FILES:
-        assert f"vendor/pyodide/{f}" in files
-    for f in pins.ORT_FILES:
-        assert f"vendor/ort/{f}" in files
-    assert f"vendor/wheels/{pins.MSGSPEC.filename}" in files
+    files = {e["name"]: e["file"] for e in asset_manifest["assets"]}
+    for runtime, names in (("pyodide", pins.PYODIDE_FILES), ("ort", pins.ORT_FILES)):
+        # one folder per runtime, its name carrying the hash of its files (bundle.runtime_folder)
+        folders = {files[f"vendor/{runtime}/{f}"].rsplit("/", 1)[0] for f in names}
+        assert len(folders) == 1 and re.fullmatch(rf"vendor/{runtime}\.[0-9a-f]{{8}}", folders.pop()), folders
+        for f in names:
+            assert files[f"vendor/{runtime}/{f}"].endswith(f"/{f}")
+    assert f"vendor/wheels/{pins.MSGSPEC.filename}" in files.values()
     engine = [e for e in asset_manifest["assets"] if e["name"] == "engine"]
     assert len(engine) == 1 and engine[0]["file"].startswith("py/engine.")
+
+
+def test_runtime_folder_name_follows_every_file(tmp_path):
+    files = []
+    for name in ("a.wasm", "b.mjs"):
+        (tmp_path / name).write_bytes(name.encode())
+        files.append((name, tmp_path / name))
+    hashes = HashCache(tmp_path / "hashes.json")
+    first = bundle.runtime_folder("ort", files, hashes)
+    assert re.fullmatch(r"vendor/ort\.[0-9a-f]{8}", first)
+    assert bundle.runtime_folder("ort", list(reversed(files)), hashes) == first  # order does not matter
+    (tmp_path / "b.mjs").write_bytes(b"changed")
+    assert bundle.runtime_folder("ort", files, hashes) != first
+    renamed = [("c.mjs" if n == "b.mjs" else n, p) for n, p in files]
+    assert bundle.runtime_folder("ort", renamed, hashes) not in (first, bundle.runtime_folder("ort", files, hashes))
 
 
 def test_tampered_model_is_refused(tmp_path, model_pins):

@@ -25,7 +25,8 @@ def test_service_worker_precaches_the_shell_and_runtime_modules_not_model_bytes(
     precache = set(consts["PRECACHE"])
     app = {a["url"] for a in asset_manifest["assets"] if a["role"] == "app"}
     assert app | {"/", "/asset-manifest.json"} <= precache
-    assert "/vendor/pyodide/pyodide.mjs" in precache and "/vendor/ort/ort.wasm.min.mjs" in precache
+    runtime = {a["name"]: a["url"] for a in asset_manifest["assets"] if a["role"] == "runtime"}
+    assert runtime["vendor/pyodide/pyodide.mjs"] in precache and runtime["vendor/ort/ort.wasm.min.mjs"] in precache
     assert not {u for u in precache if u.endswith((".wasm", ".onnx", ".zip", ".whl"))}, "big bytes belong to the asset cache"
     assert sw.endswith(pwa.SW_TEMPLATE.read_text()), "the template follows the generated header unchanged"
     assert "sw.js" not in {a["file"] for a in asset_manifest["assets"]}

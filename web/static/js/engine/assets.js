@@ -5,6 +5,8 @@
 // "Derived" entries are made here from assets (Pyodide's memory snapshot): keyed
 // by those assets' sha256, stored with their own sha256, kept while the key holds.
 
+import { installVerifiedStreaming, networkWasm } from "./wasm-compile.js";
+
 const CACHE_NAME = "cutout-assets-v1";
 const DERIVED = "/__derived/"; // cache keys of derived entries (never fetched from the network)
 const MIME = { ".wasm": "application/wasm", ".mjs": "text/javascript", ".js": "text/javascript",
@@ -35,7 +37,7 @@ export class AssetStore {
     this.buildId = manifest.build_id || "";
     this.byUrl = new Map();
     for (const a of manifest.assets) this.byUrl.set(new URL(a.url, base).href, a);
-    this.stats = { networkBytes: 0, cacheBytes: 0, fetchMs: 0, verifyMs: 0 };
+    this.stats = { networkBytes: 0, cacheBytes: 0, streamedBytes: 0, fetchMs: 0, verifyMs: 0 };
     this.derived = new Set(); // keys of derived entries this build can use
     this.cache = self.caches ? caches.open(CACHE_NAME).catch(() => null) : Promise.resolve(null);
   }
@@ -84,6 +86,26 @@ export class AssetStore {
     }
     this.stats.cacheBytes += data.byteLength;
     return data;
+  }
+
+  /** Check bytes of the asset `url` that came another way (wasm-compile.js); throws model_corrupt. */
+  async check(url, data) {
+    const abs = new URL(url, self.location.href).href;
+    const entry = this.byUrl.get(abs);
+    if (!entry) throw new AssetError("model_missing", `${abs} is not in the asset manifest`);
+    await this.#verify(abs, entry, data);
+    this.stats.streamedBytes += data.byteLength;
+  }
+
+  /** Whether Cache Storage holds a copy of `url` (unverified until read). */
+  async isCached(url) {
+    const cache = await this.cache;
+    return !!cache && !!(await cache.match(new URL(url, self.location.href).href));
+  }
+
+  /** Store verified bytes of `url` for offline use, unless a copy is cached already. */
+  async keep(url, data) {
+    if (!(await this.isCached(url))) await this.#store(new URL(url, self.location.href).href, data, { "Content-Type": mimeOf(url) });
   }
 
   async #verify(abs, entry, data) {
@@ -137,12 +159,16 @@ export class AssetStore {
     return removed;
   }
 
-  /** A fetch() that serves manifest assets through this store (used by Pyodide and ORT loaders). */
+  /** A fetch() that serves manifest assets through this store (used by Pyodide and ORT loaders).
+   * WebAssembly comes as the network's response, verified as it compiles (wasm-compile.js says why). */
   fetchFunction(nativeFetch) {
+    installVerifiedStreaming(this);
     return async (input, init) => {
       const url = new URL(input instanceof Request ? input.url : String(input), self.location.href).href;
       const method = (init && init.method) || (input instanceof Request ? input.method : "GET");
       if (method !== "GET" || !this.byUrl.has(url)) return nativeFetch(input, init);
+      const streamed = mimeOf(url) === "application/wasm" ? await networkWasm(this, url, nativeFetch) : null;
+      if (streamed) return streamed;
       const data = await this.bytes(url);
       return new Response(data, { headers: { "Content-Type": mimeOf(url) } });
     };

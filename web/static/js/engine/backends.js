@@ -55,7 +55,7 @@ export function shouldFallBack(backend, code) {
 
 /** Which ORT bundle to load for a backend (URLs from the asset store). */
 export function ortBundle(store, backend) {
-  const webgpu = store.find(/\/vendor\/ort\/ort\.webgpu\.min\.mjs$/);
-  const wasm = store.find(/\/vendor\/ort\/ort\.wasm\.min\.mjs$/);
+  const webgpu = store.find(/\/vendor\/ort\.[0-9a-f]+\/ort\.webgpu\.min\.mjs$/);
+  const wasm = store.find(/\/vendor\/ort\.[0-9a-f]+\/ort\.wasm\.min\.mjs$/);
   return backend.name === "webgpu" ? webgpu : wasm || webgpu;
 }

@@ -3,6 +3,7 @@
 // Errors are thrown as Error("[code] detail") so Python can map them to
 // CutoutError codes without parsing anything else.
 
+import { codeIn } from "./protocol.js";
 import { copyBlock, cropBlock, pasteImage } from "./tensor-ops.js";
 import { standInMask } from "./stand-in.js";
 import { TilePool } from "./tile-pool.js";
@@ -239,6 +240,8 @@ async function cpuData(tensor) {
 function classify(e, ep, what) {
   const msg = `${what} on ${ep}: ${e && e.message ? e.message : e}`;
   if (e && e.code) return e;
+  const inner = codeIn(msg); // e.g. an asset check that failed inside onnxruntime's loader
+  if (inner) return coded(inner, msg);
   if (OOM.test(msg)) return coded("out_of_memory", msg);
   if (ep === "webgpu") return coded("backend_unavailable", msg);
   if (/protobuf|parse|invalid model|Load model/i.test(msg)) return coded("model_corrupt", msg);

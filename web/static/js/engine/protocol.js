@@ -53,7 +53,7 @@ export const SENTENCES = Object.freeze({
   image_too_large: "This image has more pixels than the app can process.",
   image_too_small: "This image is too small to cut out.",
   model_missing: "The cutout model could not be downloaded. Check your connection and reload the page.",
-  model_corrupt: "The downloaded model was damaged. Reload the page to fetch it again.",
+  model_corrupt: "A downloaded file of the engine (its model or runtime) was damaged. Reload the page to fetch it again.",
   backend_unavailable: "This browser could not run the cutout model.",
   out_of_memory: "The device ran out of memory for this image. Try a smaller image or close other tabs.",
   cancelled: "The cutout was cancelled.",
@@ -64,6 +64,13 @@ export const SENTENCES = Object.freeze({
 
 export function sentenceFor(code) {
   return SENTENCES[code] || SENTENCES.internal;
+}
+
+/** The code of a coded message ("[model_corrupt] ..."), also when a loader
+ * wrapped it in its own words ("Aborted([model_corrupt] ...)"); "" if none. */
+export function codeIn(message) {
+  for (const [, code] of String(message).matchAll(/\[([a-z_]+)\]/g)) if (code in SENTENCES) return code;
+  return "";
 }
 
 export function request(type, id, fields = {}) {

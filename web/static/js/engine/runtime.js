@@ -41,7 +41,7 @@ export async function loadEngineManifest(store) {
 }
 
 export async function loadPython(store, engineManifest, allowStandIn) {
-  const pyodideUrl = store.find(/\/vendor\/pyodide\/pyodide\.mjs$/);
+  const pyodideUrl = store.find(/\/vendor\/pyodide\.[0-9a-f]+\/pyodide\.mjs$/);
   const engineZip = store.find(/\/py\/engine\.[0-9a-f]+\.zip$/);
   if (!pyodideUrl || !engineZip) throw new Error("[model_missing] the engine is not in the asset manifest");
   const t0 = performance.now();

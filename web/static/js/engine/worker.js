@@ -2,7 +2,7 @@
 // protocol.js. One job at a time; a cancel sets a flag the pipeline checks
 // between stages (the page terminates the worker if it does not stop in time).
 
-import { KIND, PROTOCOL_VERSION, checkRequest, sentenceFor } from "./protocol.js";
+import { KIND, PROTOCOL_VERSION, checkRequest, codeIn, sentenceFor } from "./protocol.js";
 import { chooseBackend, shouldFallBack, wasmBackend } from "./backends.js";
 import { decodeImage, encodeImage, toImageData } from "./image-io.js";
 import { headerPixels } from "./image-size.js";
@@ -26,7 +26,7 @@ function reply(type, id, fields = {}, transfer = []) {
 }
 
 function errorFields(e) {
-  const code = (e && e.code) || (/^\[([a-z_]+)\]/.exec(String(e && e.message)) || [])[1] || "internal";
+  const code = (e && e.code) || codeIn(e && e.message) || "internal";
   const detail = (e && (e.detail || e.message)) || String(e);
   return { code, sentence: sentenceFor(code), detail: String(detail).slice(0, 1000) };
 }

@@ -1,0 +1,68 @@
+"""Runtime and model bytes on later visits: nothing is asked of the server
+again, and WebAssembly compiled from the HTTP cache (for Chrome's code cache,
+js/engine/wasm-compile.js) is still verified against the asset manifest."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .conftest import WEB_ROOT
+from .helpers import BOOT_TIMEOUT_MS, STAND_IN, open_app
+from .live_server import AppServer, linked_copy
+
+BIG = (".onnx", ".wasm", ".zip", ".whl")
+
+
+@pytest.fixture
+def server(tmp_path):
+    s = AppServer(tmp_path, linked_copy(WEB_ROOT, tmp_path / "web")).start()
+    yield s
+    s.stop()
+
+
+def _cache_stats(page) -> dict:
+    return json.loads(page.get_attribute("body", "data-boot-timings"))["cache"]
+
+
+def test_second_visit_asks_the_server_for_no_model_or_runtime_bytes(context, server):
+    """The first visit keeps verified copies (Cache Storage) and the runtimes'
+    WebAssembly sits in the HTTP cache (content-hashed folders: immutable); the
+    second visit's requests, as the server logged them, fetch none of those bytes."""
+    first = open_app(context, server.url, "backend=wasm")
+    assert _cache_stats(first)["networkBytes"] > 0
+    first.close()
+    mark = server.log_mark()
+    second = open_app(context, server.url, "backend=wasm")
+    asked = server.requests_since(mark)
+    assert asked, "the access log shows no request at all: is it being written?"
+    big = [p for p in asked if p.endswith(BIG)]
+    assert not big, f"the second visit downloaded {big}"
+    stats = _cache_stats(second)
+    assert stats["networkBytes"] == 0, stats
+    # onnxruntime's and Pyodide's WebAssembly came as HTTP responses and were verified as they compiled
+    assert stats["streamedBytes"] > 10_000_000, stats
+
+
+def _tamper(wasm) -> None:
+    """Append a custom section: still a valid module that works as before,
+    but its bytes no longer match the manifest. Replaced, not written in place
+    (the copy's files are hard links to the build's)."""
+    name, payload = b"tampered", b"\x00" * 16
+    body = bytes([len(name)]) + name + payload
+    data = wasm.read_bytes() + b"\x00" + bytes([len(body)]) + body  # section id 0, size < 128
+    wasm.unlink()
+    wasm.write_bytes(data)
+
+
+def test_runtime_webassembly_that_does_not_match_the_manifest_is_refused(context, server):
+    """A module that would run is refused all the same: the engine does not
+    start and says its download was damaged."""
+    [wasm] = (server.web_root / "vendor").glob("ort.*/ort-wasm-simd-threaded.wasm")
+    _tamper(wasm)
+    page = context.new_page()
+    page.goto(f"{server.url}/?backend=wasm&{STAND_IN}")
+    page.wait_for_selector("body[data-engine]", state="attached", timeout=BOOT_TIMEOUT_MS)
+    assert page.get_attribute("body", "data-engine") == "failed"
+    assert "damaged" in page.text_content("#error"), page.text_content("#error")
