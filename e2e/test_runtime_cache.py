@@ -8,11 +8,12 @@ import json
 
 import pytest
 
-from .conftest import WEB_ROOT
+from .conftest import CHROMIUM, CHROMIUM_FLAGS, WEB_ROOT
 from .helpers import BOOT_TIMEOUT_MS, STAND_IN, open_app
 from .live_server import AppServer, linked_copy
 
 BIG = (".onnx", ".wasm", ".zip", ".whl")
+ORT_WASM = "ort-wasm-simd-threaded.wasm"
 
 
 @pytest.fixture
@@ -41,8 +42,33 @@ def test_second_visit_asks_the_server_for_no_model_or_runtime_bytes(context, ser
     assert not big, f"the second visit downloaded {big}"
     stats = _cache_stats(second)
     assert stats["networkBytes"] == 0, stats
-    # onnxruntime's and Pyodide's WebAssembly came as HTTP responses and were verified as they compiled
+    # onnxruntime's and Pyodide's WebAssembly came as HTTP responses and were verified as they compiled:
+    # here from Cache Storage through the service worker (this context's HTTP cache is in memory, too small)
     assert stats["streamedBytes"] > 10_000_000, stats
+    assert stats["wasm"][ORT_WASM] == "service-worker", stats
+
+
+def _boot(page) -> dict:
+    return json.loads(page.get_attribute("body", "data-boot-timings"))
+
+
+def test_a_later_visit_compiles_from_the_http_cache_and_skips_the_warm_up(browser, server, tmp_path):
+    """A browser with an on-disk profile, as a person's: the first visit
+    downloads onnxruntime's WebAssembly and warms the model up; the next
+    compiles it from the HTTP cache (Chrome's code cache comes with it) and
+    skips the warm-up; ?warmup=1 runs it all the same."""
+    ctx = browser.browser_type.launch_persistent_context(str(tmp_path / "profile"), executable_path=CHROMIUM,
+                                                         args=CHROMIUM_FLAGS, headless=True)
+    try:
+        seen = []
+        for query in ("backend=wasm", "backend=wasm", "backend=wasm&warmup=1"):
+            page = open_app(ctx, server.url, query)
+            boot = _boot(page)
+            seen.append((boot["cache"]["wasm"][ORT_WASM], boot["warmUp"] > 0))
+            page.close()
+        assert seen == [("network", True), ("http-cache", False), ("http-cache", True)], seen
+    finally:
+        ctx.close()
 
 
 def _tamper(wasm) -> None:

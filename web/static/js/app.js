@@ -18,7 +18,9 @@ function bootOptions() {
     test: params.get("test") === "1", // enables the stand-in model used by end-to-end tests
     fault: params.get("fault") || "", // "webgpu-create" | "webgpu-run" | "tile-helper": simulated failures, for tests
     tileHelpers: params.get("helpers") !== "0", // "0": compose tiles run in the engine worker alone (tests, bench)
-    warmUp: params.get("warmup") !== "0", // "0": no warm-up run of the model as the engine starts (tests, bench)
+    // the model's warm-up run as the engine starts (ort-bridge.js #warmUp): "0" never, "1" always
+    // (tests, bench); else "auto": only when onnxruntime's code comes without Chrome's code cache
+    warmUp: { 0: "off", 1: "on" }[params.get("warmup")] || "auto",
     model: params.get("model") || undefined, // a manifest model name; default: the backend's choice
   };
 }

@@ -37,7 +37,7 @@ export class AssetStore {
     this.buildId = manifest.build_id || "";
     this.byUrl = new Map();
     for (const a of manifest.assets) this.byUrl.set(new URL(a.url, base).href, a);
-    this.stats = { networkBytes: 0, cacheBytes: 0, streamedBytes: 0, fetchMs: 0, verifyMs: 0 };
+    this.stats = { networkBytes: 0, cacheBytes: 0, streamedBytes: 0, fetchMs: 0, verifyMs: 0, wasm: {} };
     this.derived = new Set(); // keys of derived entries this build can use
     this.cache = self.caches ? caches.open(CACHE_NAME).catch(() => null) : Promise.resolve(null);
   }
@@ -95,6 +95,19 @@ export class AssetStore {
     if (!entry) throw new AssetError("model_missing", `${abs} is not in the asset manifest`);
     await this.#verify(abs, entry, data);
     this.stats.streamedBytes += data.byteLength;
+  }
+
+  /** Record where a WebAssembly file came from (stats.wasm, by file name): as an
+   * HTTP response from "http-cache", "service-worker" (its Cache Storage copy) or
+   * "network" (downloaded), or as bytes read here from "cache-storage". */
+  wasmFrom(url, source) {
+    this.stats.wasm[new URL(url, self.location.href).pathname.split("/").pop()] = source;
+  }
+
+  /** Where the WebAssembly file whose name matches `pattern` came from ("" if not loaded). */
+  wasmSource(pattern) {
+    const hit = Object.entries(this.stats.wasm).find(([name]) => pattern.test(name));
+    return hit ? hit[1] : "";
   }
 
   /** Whether Cache Storage holds a copy of `url` (unverified until read). */
@@ -167,8 +180,10 @@ export class AssetStore {
       const url = new URL(input instanceof Request ? input.url : String(input), self.location.href).href;
       const method = (init && init.method) || (input instanceof Request ? input.method : "GET");
       if (method !== "GET" || !this.byUrl.has(url)) return nativeFetch(input, init);
-      const streamed = mimeOf(url) === "application/wasm" ? await networkWasm(this, url, nativeFetch) : null;
+      const wasm = mimeOf(url) === "application/wasm";
+      const streamed = wasm ? await networkWasm(this, url, nativeFetch) : null;
       if (streamed) return streamed;
+      if (wasm) this.wasmFrom(url, "cache-storage");
       const data = await this.bytes(url);
       return new Response(data, { headers: { "Content-Type": mimeOf(url) } });
     };

@@ -51,9 +51,16 @@ export function installVerifiedStreaming(store) {
  * cache lost it (or never kept it: a private window keeps its HTTP cache in
  * memory, too small for these files) and no byte is downloaded twice. */
 export async function networkWasm(store, url, nativeFetch) {
-  const response = (await httpResponse(nativeFetch, url, { cache: "only-if-cached", mode: "same-origin" }))
-    || (!(await store.isCached(url)) && (await httpResponse(nativeFetch, url, {})));
+  let response = await httpResponse(nativeFetch, url, { cache: "only-if-cached", mode: "same-origin" });
+  // the HTTP cache's copy has the server's headers; one the service worker took from
+  // Cache Storage (the HTTP cache had none) has only those AssetStore stored
+  let source = response && response.headers.has("Cache-Control") ? "http-cache" : "service-worker";
+  if (!response && !(await store.isCached(url))) {
+    response = await httpResponse(nativeFetch, url, {});
+    source = "network";
+  }
   if (!response) return null;
+  store.wasmFrom(url, source);
   pending.set(response, { store, url });
   // a loader that reads the bytes instead (Emscripten's fallback when streaming fails) gets them verified too
   const read = response.arrayBuffer.bind(response);

@@ -41,7 +41,7 @@ async function boot(options, onProgress) {
   const t1 = performance.now();
   const manifest = await loadEngineManifest(store);
   const bridge = new OrtBridge({ ort, store, modelsBase: manifest.base, backend, fault: options.fault || "", standIn: !!options.test,
-    warmUp: options.warmUp !== false });
+    warmUp: options.warmUp || "auto" });
   bridge.onDownload = (name, done, total) => onProgress({ stage: "download", fraction: done / total, bytes: total });
   if (helpers) bridge.createTilePool(ortModule);
   if (options.preload !== false) startModelSession(bridge, manifest, options.model || backend.model);
