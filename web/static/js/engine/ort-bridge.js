@@ -87,8 +87,10 @@ export class OrtBridge {
   // cache's, or Cache Storage's through the service worker: wasm-compile.js),
   // Chrome's code cache brings optimised code along, and the warm-up only cost:
   // 1.10x / 1.05x (photo given as the page loads / 3 s after ready) with an
-  // on-disk profile, 1.15x / 1.10x in a private window's in-memory one (bench,
-  // 8 rounds). So "auto" warms up only a module downloaded or read as bytes.
+  // on-disk profile, 1.15x / 1.10x in a private window's in-memory one (8
+  // alternating rounds; 4-round bench runs put the later photo anywhere from
+  // 0.82x to 1.07x, the photo at page load at 0.98x-1.19x). So "auto" warms up
+  // only a module downloaded or read as bytes.
   #wantsWarmUp() {
     if (this.warmUp === "auto") return ["network", "cache-storage"].includes(this.store.wasmSource(/^ort-wasm/));
     return this.warmUp === "on";
