@@ -2,6 +2,8 @@
 // when a verified copy is there, else downloaded from our origin, checked against
 // the build's asset manifest (size and sha256) and cached. Entries not in the
 // current manifest are deleted, so a newer build replaces the old one's files.
+// The runtimes' WebAssembly is the exception in how it arrives, not in how it is
+// checked: it compiles from an HTTP response, hashed on the side (wasm-compile.js).
 // "Derived" entries are made here from assets (Pyodide's memory snapshot): keyed
 // by those assets' sha256, stored with their own sha256, kept while the key holds.
 

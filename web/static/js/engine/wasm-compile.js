@@ -5,9 +5,10 @@
 // that came over HTTP (its code cache, keyed by the URL, optimised functions
 // included) and reuses it on the next visits. A Response made from Cache
 // Storage bytes has no URL and gets none of it. Measured on warm visits, each
-// in a fresh renderer process: the engine ready 2.0 s after page load against
-// 3.6 s, its sessions 1.1 s against 1.9 s, the model's warm-up run 0.15 s
-// against 0.41 s (BENCHMARKS.md). The runtimes' folders carry a content hash
+// in a fresh renderer process, on-disk profile, 5 visits each: the engine
+// ready 2.0 s after page load against 3.6 s, its sessions 1.1 s against 1.9 s,
+// the model's warm-up run 0.15 s against 0.41 s (the bench's figures:
+// BENCHMARKS.md). The runtimes' folders carry a content hash
 // (buildlib/bundle.py), so the server marks them immutable and the HTTP cache
 // answers without asking the server again: a copy revalidated on each visit
 // got a new code cache entry each time and no gain.
@@ -46,10 +47,11 @@ export function installVerifiedStreaming(store) {
 }
 
 /** An HTTP response for the asset `url` (a .wasm file), to be verified as it
- * compiles: the HTTP cache's copy, else (nothing in Cache Storage either: a
- * first visit) a download. Null when Cache Storage should serve it: the HTTP
- * cache lost it (or never kept it: a private window keeps its HTTP cache in
- * memory, too small for these files) and no byte is downloaded twice. */
+ * compiles: the HTTP cache's copy (if it has none, the service worker answers
+ * with Cache Storage's: a private window keeps its HTTP cache in memory, too
+ * small for these files), else, with nothing in Cache Storage either (a first
+ * visit), a download. Null when Cache Storage should serve the bytes (no
+ * service worker in charge yet): no byte is downloaded twice. */
 export async function networkWasm(store, url, nativeFetch) {
   let response = await httpResponse(nativeFetch, url, { cache: "only-if-cached", mode: "same-origin" });
   // the HTTP cache's copy has the server's headers; one the service worker took from
