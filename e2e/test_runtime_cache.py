@@ -82,7 +82,7 @@ def _tamper(wasm) -> None:
     wasm.write_bytes(data)
 
 
-def test_runtime_webassembly_that_does_not_match_the_manifest_is_refused(context, server):
+def test_runtime_webassembly_that_does_not_match_the_manifest_is_refused(context, server, artifacts):
     """A module that would run is refused all the same: the engine does not
     start and says its download was damaged."""
     [wasm] = (server.web_root / "vendor").glob("ort.*/ort-wasm-simd-threaded.wasm")
@@ -90,5 +90,39 @@ def test_runtime_webassembly_that_does_not_match_the_manifest_is_refused(context
     page = context.new_page()
     page.goto(f"{server.url}/?backend=wasm&{STAND_IN}")
     page.wait_for_selector("body[data-engine]", state="attached", timeout=BOOT_TIMEOUT_MS)
+    page.screenshot(path=str(artifacts / "error-runtime-damaged.png"))
     assert page.get_attribute("body", "data-engine") == "failed"
     assert "damaged" in page.text_content("#error"), page.text_content("#error")
+
+
+def test_a_damaged_copy_in_the_http_cache_is_downloaded_again(browser, server, tmp_path, artifacts):
+    """The HTTP cache keeps an immutable file until it is evicted: a copy there
+    that fails its check is downloaded afresh (and replaces it), and the engine
+    starts. Here the first visit's server sends a tampered module, which the
+    disk cache keeps; the server then has the right one again."""
+    [wasm] = (server.web_root / "vendor").glob("ort.*/ort-wasm-simd-threaded.wasm")
+    good = wasm.read_bytes()
+    _tamper(wasm)
+    ctx = browser.browser_type.launch_persistent_context(str(tmp_path / "profile"), executable_path=CHROMIUM,
+                                                         args=CHROMIUM_FLAGS, headless=True)
+    try:
+        page = ctx.new_page()
+        page.goto(f"{server.url}/?backend=wasm&{STAND_IN}")
+        page.wait_for_selector("body[data-engine]", state="attached", timeout=BOOT_TIMEOUT_MS)
+        assert page.get_attribute("body", "data-engine") == "failed"
+        page.close()
+        wasm.unlink()
+        wasm.write_bytes(good)
+        mark = server.log_mark()
+        page = open_app(ctx, server.url, f"backend=wasm&{STAND_IN}")
+        assert any("does not match the build manifest" in line for line in page.console_lines), \
+            "the HTTP cache did not hand back the damaged copy: nothing was tested"
+        assert any(p.endswith(ORT_WASM) for p in server.requests_since(mark)), "the damaged copy was not fetched again"
+        page.close()
+        mark = server.log_mark()
+        page = open_app(ctx, server.url, f"backend=wasm&{STAND_IN}")  # the fresh copy replaced the damaged one
+        assert not [p for p in server.requests_since(mark) if p.endswith(ORT_WASM)]
+        assert _boot(page)["cache"]["wasm"][ORT_WASM] == "http-cache"
+        page.screenshot(path=str(artifacts / "runtime-refetched.png"))
+    finally:
+        ctx.close()

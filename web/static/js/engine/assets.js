@@ -41,6 +41,7 @@ export class AssetStore {
     for (const a of manifest.assets) this.byUrl.set(new URL(a.url, base).href, a);
     this.stats = { networkBytes: 0, cacheBytes: 0, streamedBytes: 0, fetchMs: 0, verifyMs: 0, wasm: {} };
     this.derived = new Set(); // keys of derived entries this build can use
+    this.refused = new Set(); // URLs whose HTTP response failed its check (wasm-compile.js)
     this.cache = self.caches ? caches.open(CACHE_NAME).catch(() => null) : Promise.resolve(null);
   }
 
@@ -90,12 +91,18 @@ export class AssetStore {
     return data;
   }
 
-  /** Check bytes of the asset `url` that came another way (wasm-compile.js); throws model_corrupt. */
+  /** Check bytes of the asset `url` that came another way (wasm-compile.js); throws
+   * model_corrupt, and the URL is then downloaded afresh when asked again (`refused`). */
   async check(url, data) {
     const abs = new URL(url, self.location.href).href;
     const entry = this.byUrl.get(abs);
     if (!entry) throw new AssetError("model_missing", `${abs} is not in the asset manifest`);
-    await this.#verify(abs, entry, data);
+    try {
+      await this.#verify(abs, entry, data);
+    } catch (e) {
+      this.refused.add(abs);
+      throw e;
+    }
     this.stats.streamedBytes += data.byteLength;
   }
 
@@ -118,9 +125,12 @@ export class AssetStore {
     return !!cache && !!(await cache.match(new URL(url, self.location.href).href));
   }
 
-  /** Store verified bytes of `url` for offline use, unless a copy is cached already. */
+  /** Store verified bytes of `url` for offline use, unless a copy is cached already
+   * (one that was refused is replaced). */
   async keep(url, data) {
-    if (!(await this.isCached(url))) await this.#store(new URL(url, self.location.href).href, data, { "Content-Type": mimeOf(url) });
+    const abs = new URL(url, self.location.href).href;
+    if (this.refused.has(abs) || !(await this.isCached(abs))) await this.#store(abs, data, { "Content-Type": mimeOf(abs) });
+    this.refused.delete(abs);
   }
 
   async #verify(abs, entry, data) {

@@ -53,6 +53,10 @@ export function installVerifiedStreaming(store) {
  * visit), a download. Null when Cache Storage should serve the bytes (no
  * service worker in charge yet): no byte is downloaded twice. */
 export async function networkWasm(store, url, nativeFetch) {
+  if (store.refused.has(url)) { // this copy failed its check: download it again (and replace the HTTP cache's)
+    const fresh = await httpResponse(nativeFetch, url, { cache: "reload" });
+    return fresh && expect(store, url, fresh, "network");
+  }
   let response = await httpResponse(nativeFetch, url, { cache: "only-if-cached", mode: "same-origin" });
   // the HTTP cache's copy has the server's headers; one the service worker took from
   // Cache Storage (the HTTP cache had none) has only those AssetStore stored
@@ -61,7 +65,11 @@ export async function networkWasm(store, url, nativeFetch) {
     response = await httpResponse(nativeFetch, url, {});
     source = "network";
   }
-  if (!response) return null;
+  return response && expect(store, url, response, source);
+}
+
+/** `response` for `url`, to be verified however it is read. */
+function expect(store, url, response, source) {
   store.wasmFrom(url, source);
   pending.set(response, { store, url });
   // a loader that reads the bytes instead (Emscripten's fallback when streaming fails) gets them verified too
@@ -70,6 +78,7 @@ export async function networkWasm(store, url, nativeFetch) {
     pending.delete(response);
     const data = await read();
     await store.check(url, new Uint8Array(data));
+    store.keep(url, new Uint8Array(data)).catch((e) => console.warn("cache put failed", url, e));
     return data;
   };
   return response;
