@@ -64,6 +64,16 @@ def app_url(tmp_path_factory):
         log.close()
 
 
+@pytest.fixture
+def server(tmp_path):
+    """The app on a server of its own, serving a linked copy of the build that the
+    test may change (replace files in it, stop the server)."""
+    from .live_server import AppServer, linked_copy  # it imports this module
+    s = AppServer(tmp_path, linked_copy(WEB_ROOT, tmp_path / "web")).start()
+    yield s
+    s.stop()
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():

@@ -22,7 +22,7 @@ from buildlib.common import sha256_bytes
 
 from .conftest import CHROMIUM, CHROMIUM_FLAGS, ROOT, WEB_ROOT, _free_port
 from .helpers import BOOT_TIMEOUT_MS, STAND_IN, cut, download, open_app, rgba_of
-from .live_server import AppServer, linked_copy
+from .live_server import linked_copy
 
 QUERY = f"backend=wasm&{STAND_IN}"
 SW_TIMEOUT_MS = 60_000
@@ -47,14 +47,6 @@ def large_photo_file(tmp_path):
     img.paste((230, 180, 60), (600, 350, 1500, 1050))
     img.save(path)
     return path
-
-
-@pytest.fixture
-def server(tmp_path):
-    root = linked_copy(WEB_ROOT, tmp_path / "web")
-    s = AppServer(tmp_path, root).start()
-    yield s
-    s.stop()
 
 
 def wait_controlled(page):

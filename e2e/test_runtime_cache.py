@@ -6,21 +6,11 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
-from .conftest import CHROMIUM, CHROMIUM_FLAGS, WEB_ROOT
+from .conftest import CHROMIUM, CHROMIUM_FLAGS
 from .helpers import BOOT_TIMEOUT_MS, STAND_IN, open_app
-from .live_server import AppServer, linked_copy
 
 BIG = (".onnx", ".wasm", ".zip", ".whl")
 ORT_WASM = "ort-wasm-simd-threaded.wasm"
-
-
-@pytest.fixture
-def server(tmp_path):
-    s = AppServer(tmp_path, linked_copy(WEB_ROOT, tmp_path / "web")).start()
-    yield s
-    s.stop()
 
 
 def _cache_stats(page) -> dict:

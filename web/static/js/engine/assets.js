@@ -26,6 +26,11 @@ export async function sha256Hex(bytes) {
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** `url` made absolute against the worker's location (the manifest's keys are absolute). */
+function absolute(url) {
+  return new URL(url, self.location.href).href;
+}
+
 function mimeOf(url) {
   const m = /\.[a-z0-9]+$/.exec(new URL(url).pathname);
   return (m && MIME[m[0]]) || "application/octet-stream";
@@ -51,11 +56,11 @@ export class AssetStore {
     return "";
   }
 
-  has(url) { return this.byUrl.has(new URL(url, self.location.href).href); }
+  has(url) { return this.byUrl.has(absolute(url)); }
 
   /** Verified bytes of an asset; `onProgress(done, total)` while downloading. */
   async bytes(url, onProgress) {
-    const abs = new URL(url, self.location.href).href;
+    const abs = absolute(url);
     const entry = this.byUrl.get(abs);
     if (!entry) throw new AssetError("model_missing", `${abs} is not in the asset manifest`);
     const cached = await this.#fromCache(abs, () => entry);
@@ -94,7 +99,7 @@ export class AssetStore {
   /** Check bytes of the asset `url` that came another way (wasm-compile.js); throws
    * model_corrupt, and the URL is then downloaded afresh when asked again (`refused`). */
   async check(url, data) {
-    const abs = new URL(url, self.location.href).href;
+    const abs = absolute(url);
     const entry = this.byUrl.get(abs);
     if (!entry) throw new AssetError("model_missing", `${abs} is not in the asset manifest`);
     try {
@@ -110,7 +115,7 @@ export class AssetStore {
    * HTTP response from "http-cache", "service-worker" (its Cache Storage copy) or
    * "network" (downloaded), or as bytes read here from "cache-storage". */
   wasmFrom(url, source) {
-    this.stats.wasm[new URL(url, self.location.href).pathname.split("/").pop()] = source;
+    this.stats.wasm[new URL(absolute(url)).pathname.split("/").pop()] = source;
   }
 
   /** Where the WebAssembly file whose name matches `pattern` came from ("" if not loaded). */
@@ -122,13 +127,13 @@ export class AssetStore {
   /** Whether Cache Storage holds a copy of `url` (unverified until read). */
   async isCached(url) {
     const cache = await this.cache;
-    return !!cache && !!(await cache.match(new URL(url, self.location.href).href));
+    return !!cache && !!(await cache.match(absolute(url)));
   }
 
   /** Store verified bytes of `url` for offline use, unless a copy is cached already
    * (one that was refused is replaced). */
   async keep(url, data) {
-    const abs = new URL(url, self.location.href).href;
+    const abs = absolute(url);
     if (this.refused.has(abs) || !(await this.isCached(abs))) await this.#store(abs, data, { "Content-Type": mimeOf(abs) });
     this.refused.delete(abs);
   }
@@ -143,11 +148,11 @@ export class AssetStore {
   /** Cache key of something made from `sources` (asset URLs): changes when any of them does. */
   derivedKey(name, sources) {
     const parts = sources.map((url) => {
-      const entry = this.byUrl.get(new URL(url, self.location.href).href);
+      const entry = this.byUrl.get(absolute(url));
       if (!entry) throw new AssetError("model_missing", `${url} is not in the asset manifest`);
       return entry.sha256.slice(0, 16);
     });
-    const key = new URL(`${DERIVED}${name}-${parts.join("-")}`, self.location.href).href;
+    const key = absolute(`${DERIVED}${name}-${parts.join("-")}`);
     this.derived.add(key);
     return key;
   }
@@ -189,7 +194,7 @@ export class AssetStore {
   fetchFunction(nativeFetch) {
     installVerifiedStreaming(this);
     return async (input, init) => {
-      const url = new URL(input instanceof Request ? input.url : String(input), self.location.href).href;
+      const url = absolute(input instanceof Request ? input.url : String(input));
       const method = (init && init.method) || (input instanceof Request ? input.method : "GET");
       if (method !== "GET" || !this.byUrl.has(url)) return nativeFetch(input, init);
       const wasm = mimeOf(url) === "application/wasm";
