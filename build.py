@@ -24,13 +24,14 @@ def run(hashes: HashCache) -> dict:
     """All steps; returns the web bundle's asset manifest."""
     pyodide = fetch.unpacked(pins.PYODIDE, hashes)
     ort_web = fetch.unpacked(pins.ORT_WEB, hashes)
+    fflate = fetch.unpacked(pins.FFLATE, hashes)
     wheels = [(pin, fetch.wheel(pin, hashes)) for pin in pins.WHEEL_PINS]
-    log(f"runtimes: {pins.PYODIDE.spec}, {pins.ORT_WEB.spec}, " + ", ".join(p.filename for p, _ in wheels))
+    log(f"runtimes: {pins.PYODIDE.spec}, {pins.ORT_WEB.spec}, {pins.FFLATE.spec}, " + ", ".join(p.filename for p, _ in wheels))
     models = ModelBuilder(hashes).build()
     graph_list = graphs.build(hashes)
     assets = manifest.model_entries(models) + manifest.graph_entries(graph_list)
     doc = manifest.write(assets)
-    return bundle.build(pyodide_dir=pyodide, ort_dir=ort_web, wheels=wheels, assets=assets,
+    return bundle.build(pyodide_dir=pyodide, ort_dir=ort_web, fflate_dir=fflate, wheels=wheels, assets=assets,
                         build_id=doc["build_id"], hashes=hashes, models_dir=MODELS)
 
 

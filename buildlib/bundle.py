@@ -5,6 +5,7 @@
                                         runtimes from the pinned npm packages; the folder's name
                                         carries a hash of its files (runtime_folder)
   vendor/wheels/<wheel>                 Python wheels for Pyodide (real wheel names)
+  vendor/fflate/fflate.mjs              fflate's ES module (the PNG encoder's deflate), fixed path
   py/engine.<hash8>.zip                 web/py/cutout (+ cutout_wire), deterministic zip
   models/<name>.<hash8>.onnx, models/graphs/...; models/manifest.json pointing at them
   icons/*.png                           app icons drawn by buildlib/pwa.py
@@ -32,6 +33,7 @@ PY_ROOT = ROOT / "web" / "py"
 ENGINE_PACKAGES = ("cutout", "cutout_wire")
 ENGINE_EXCLUDE = {"backend_cpython.py", "cli.py", "files.py", "graphs", "__pycache__"}  # CPython-only (onnxruntime, Pillow, onnx) or junk
 ASSET_MANIFEST = "asset-manifest.json"
+FFLATE_REL = "vendor/fflate/fflate.mjs"
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 LINK_MIN_BYTES = 1 << 20  # big read-only files are hard-linked, not copied
 
@@ -166,7 +168,16 @@ def _remove_stale(out: Path, keep: set[str]) -> int:
     return removed
 
 
-def build(*, pyodide_dir: Path, ort_dir: Path, wheels, assets: list[dict], build_id: str,
+def _plan_fflate(fflate_dir: Path) -> Planned:
+    """fflate's ES module at a fixed path: the PNG encoder's workers import it
+    (js/engine/deflate-worker.js). Part of the app shell, for offline use."""
+    path = fflate_dir / pins.FFLATE_FILE
+    if not path.is_file():
+        raise BuildError(f"{path} is missing from its package (pins.py lists it)")
+    return Planned(FFLATE_REL, path, FFLATE_REL, "app", {"package": pins.FFLATE.name, "version": pins.FFLATE.version})
+
+
+def build(*, pyodide_dir: Path, ort_dir: Path, fflate_dir: Path, wheels, assets: list[dict], build_id: str,
           hashes: HashCache, models_dir: Path, out: Path = WEB_OUT) -> dict:
     """Write the bundle; returns the asset-manifest document."""
     zip_bytes = engine_zip()
@@ -174,6 +185,7 @@ def build(*, pyodide_dir: Path, ort_dir: Path, wheels, assets: list[dict], build
     plan = _plan_static()
     plan += [Planned(rel, data, rel, "app", {"generated": "buildlib/pwa.py"}) for rel, data in pwa.icons()]
     plan += _plan_runtime(pyodide_dir, ort_dir, wheels, hashes)
+    plan.append(_plan_fflate(fflate_dir))
     plan.append(Planned(zip_rel, zip_bytes, "engine", "python", {"packages": list(ENGINE_PACKAGES)}))
     plan += _plan_models(assets, models_dir, build_id)
     plan.append(Planned("NOTICE", ROOT / "NOTICE", "notice", "app", {}))

