@@ -56,7 +56,8 @@ def stage_row(label: str, mode: str, boot: dict, job: dict, peak: int, first_res
     s = lambda ms: f"{ms / 1000:.2f}"
     return [label, mode, s(boot["ort"] + boot["python"]), s(boot["fetch"]), s(boot["session"]), s(job["decode"]),
             s(job.get("prepare", 0)), s(job.get("model", 0)), s(post), s(job["shown"]), s(job["encode"]),
-            s(job["wall"]), s(first_result) if first_result else "", f"{peak / 2**20:.0f}" if peak else ""]
+            s(job["wall"]), s(first_result) if first_result else "", f"{peak / 2**20:.0f}" if peak else "",
+            f"{job['png_bytes'] / 1e6:.1f}" if job.get("png_bytes") else ""]
 
 
 def sized_runs(browser, url: str, photos: dict, backend: str, query: str = "", modes=("cold", "warm"),
@@ -218,13 +219,14 @@ def mean_scores(scores: list[dict]) -> dict:
 
 STAGE_HEADER = ["photo", "backend, visit", "runtime boot", "model fetch+verify", "sessions", "decode", "pre-process",
                 "inference", "post-process", "result shown", "PNG encode", "PNG ready", "page load → result shown",
-                "tab peak RSS (MiB)"]
+                "tab peak RSS (MiB)", "PNG (MB)"]
 
 
 def report(args, stage_rows, webgpu_rows, ours, peers, first_results, again, warm_up, elapsed) -> str:
     parts = ["Seconds unless stated, on the page's own clock (ours and IMG.LY's alike). *result shown*: file chosen "
              "→ cutout on screen (drawn from the engine's raw pixels); *PNG encode*: after that, until the PNG file is "
-             "ready (the download buttons wait for it); *PNG ready*: file chosen → PNG ready; steady-state times below "
+             "ready (the download buttons wait for it; compressed in parts by one worker per core: js/engine/png.js); "
+             "*PNG (MB)*: that file's size; *PNG ready*: file chosen → PNG ready; steady-state times below "
              "use it; *page load → result shown*: from the page's navigation start. "
              "*runtime boot*: onnxruntime-web + Pyodide + engine package; *model fetch+verify*: download (cold) or "
              "Cache Storage read (warm) plus sha256 of every model/graph; *post-process*: refine + full-resolution "

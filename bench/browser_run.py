@@ -199,7 +199,7 @@ def app_job(page, photo: Path, keep: bool = False) -> dict:
     # since_page_load: navigation start (the page's time origin) -> shown
     shown, wall = marks["done"] - marks["chosen"], marks["encoded"] - marks["chosen"]
     out = {**json.loads(page.get_attribute("body", "data-timings")), "shown": shown, "wall": wall,
-           "encode": wall - shown, "since_page_load": marks["done"],
+           "encode": wall - shown, "since_page_load": marks["done"], "png_bytes": int(page.get_attribute("body", "data-png-bytes") or 0),
            "tiles": json.loads(page.get_attribute("body", "data-tiles") or "{}")}
     if keep:
         with page.expect_download() as info:

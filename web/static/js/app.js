@@ -90,6 +90,7 @@ async function cutout(file) {
   for (const b of Object.values(saveButtons)) b.disabled = true;
   document.body.dataset.job = "running";
   delete document.body.dataset.encoded;
+  delete document.body.dataset.pngBytes;
   try {
     const result = await state.client.cutout(file, jobOptions(), (p) => {
       if (job === state.jobs) status.busy(p.stage, overall(p.stage, p.fraction));
@@ -100,7 +101,11 @@ async function cutout(file) {
     showPrice();
     await viewer.show(file, result);
     if (job !== state.jobs) return;
-    result.png.then(() => { if (result === state.result) document.body.dataset.encoded = "png"; }, () => {}); // read by tests and bench/browser.py
+    result.png.then((png) => { // read by tests and bench/browser.py
+      if (result !== state.result) return;
+      document.body.dataset.pngBytes = String(png.size);
+      document.body.dataset.encoded = "png";
+    }, () => {});
     showBackend(result.backend);
     const secs = (result.timings.total / 1000).toFixed(1);
     status.idle(`Done in ${secs} s: ${result.width} × ${result.height} pixels.`, 1);
