@@ -65,6 +65,7 @@ function compressPart(worker, msg) {
     const failed = (e) => {
       worker.removeEventListener("message", done);
       worker.removeEventListener("error", failed);
+      if (pool) for (const w of pool) w.terminate();
       pool = null; // a broken pool is made again by the next encode
       reject(new Error(`PNG encoding failed: ${e.message || "its worker stopped"}`));
     };
