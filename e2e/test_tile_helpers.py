@@ -65,7 +65,7 @@ def photos(tmp_path_factory):
 def _engine(context, app_url, fault="", helpers=True):
     page = open_app(context, app_url, "backend=wasm&test=1")  # a page of our origin (isolated); its own engine idles
     threads = page.evaluate(SETUP, [fault, helpers])
-    if helpers and threads < 2:
+    if helpers is True and threads < 2:
         pytest.skip("one thread or no cross-origin isolation: the engine starts no tile helpers")
     return page, threads
 
@@ -167,3 +167,34 @@ def test_header_pixels(context, app_url, tmp_path):
     expected.update({"photo.gif": 0, "truncated.jpg": 0})
     assert got == expected
     assert bytes(files["alpha.webp"][12:16]) == b"VP8X"
+
+
+def test_auto_starts_helpers_only_with_a_core_for_each(context, app_url):
+    """By default (tileHelpers "auto") helpers start only where each has a core
+    of its own beside the engine's threads (backends.js wantsTileHelpers)."""
+    page = open_app(context, app_url, "backend=wasm&test=1")
+    got = page.evaluate("""async () => {
+        const { wantsTileHelpers } = await import("/js/engine/backends.js");
+        const ask = (cores, setting, backend) => {
+            Object.defineProperty(navigator, "hardwareConcurrency", { value: cores, configurable: true });
+            return wantsTileHelpers(setting, backend);
+        };
+        const wasm = (threads) => ({ name: "wasm", threads });
+        return [ask(2, "auto", wasm(2)), ask(4, "auto", wasm(4)), ask(8, "auto", wasm(4)), ask(16, "auto", wasm(4)),
+                ask(2, true, wasm(2)), ask(16, false, wasm(4)), ask(16, "auto", { name: "webgpu", threads: 4 })];
+    }""")
+    assert got == [False, False, True, True, True, False, False]
+    page.close()
+
+
+def test_auto_leaves_them_off_on_a_machine_without_spare_cores(context, app_url, photos):
+    page = open_app(context, app_url, "backend=wasm&test=1")
+    cores, threads = page.evaluate("async () => [navigator.hardwareConcurrency, (await import('/js/engine/backends.js')).wasmThreads()]")
+    page.close()
+    if cores >= 2 * threads:
+        pytest.skip(f"{cores} cores: 'auto' starts helpers here")
+    page, _ = _engine(context, app_url, helpers="auto")
+    r = _job(page, photos[0])
+    assert "error" not in r, r
+    assert r["tiles"]["helpers"] == r["tiles"]["helpersRunning"] == 0, r
+    page.close()

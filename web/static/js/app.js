@@ -17,7 +17,8 @@ function bootOptions() {
     backend: ["auto", "webgpu", "wasm"].includes(backend) ? backend : "auto",
     test: params.get("test") === "1", // enables the stand-in model used by end-to-end tests
     fault: params.get("fault") || "", // "webgpu-create" | "webgpu-run" | "tile-helper": simulated failures, for tests
-    tileHelpers: params.get("helpers") !== "0", // "0": compose tiles run in the engine worker alone (tests, bench)
+    // compose tiles in tile helpers: "0" never, "1" always (tests, bench); else "auto" (backends.js wantsTileHelpers)
+    tileHelpers: { 0: false, 1: true }[params.get("helpers")] ?? "auto",
     // the model's warm-up run as the engine starts (ort-bridge.js #warmUp): "0" never, "1" always
     // (tests, bench); else "auto": only when onnxruntime's code comes without Chrome's code cache
     warmUp: { 0: "off", 1: "on" }[params.get("warmup")] || "auto",

@@ -3,7 +3,7 @@
 // between stages (the page terminates the worker if it does not stop in time).
 
 import { KIND, PROTOCOL_VERSION, checkRequest, codeIn, sentenceFor } from "./protocol.js";
-import { chooseBackend, shouldFallBack, wasmBackend } from "./backends.js";
+import { chooseBackend, shouldFallBack, wantsTileHelpers, wasmBackend } from "./backends.js";
 import { decodeImage, encodeImage, toImageData } from "./image-io.js";
 import { headerPixels } from "./image-size.js";
 import { OrtBridge } from "./ort-bridge.js";
@@ -35,7 +35,7 @@ async function boot(options, onProgress) {
   const t0 = performance.now();
   const store = await openAssets(new URL("../../", import.meta.url).href);
   const backend = await chooseBackend(options.backend || "auto");
-  const helpers = options.tileHelpers !== false;
+  const helpers = wantsTileHelpers(options.tileHelpers ?? "auto", backend);
   const ortModule = helpers && backend.name === "wasm" ? keepOrtModule() : undefined; // for the tile helpers
   const ort = await loadOrt(store, backend);
   const t1 = performance.now();
@@ -96,7 +96,7 @@ async function switchToWasm(state, code) {
   const previous = state.bridge.backend;
   await state.bridge.releaseSessions();
   state.bridge.backend = { ...wasmBackend(`WebGPU failed: ${code}`), fallbackFrom: previous.label };
-  if (state.options.tileHelpers !== false) state.bridge.createTilePool();
+  if (wantsTileHelpers(state.options.tileHelpers ?? "auto", state.bridge.backend)) state.bridge.createTilePool();
 }
 
 function backendInfo(state) {
