@@ -50,7 +50,7 @@ export async function chooseBackend(forced = "auto") {
 }
 
 /** Whether the compose stage's tiles go to tile helpers (tile-pool.js). `setting`:
- * true, false, or "auto": only where each helper has a core of its own beside the
+ * true, false, or "auto" (also when not given): only where each helper has a core of its own beside the
  * engine's threads. Where they share them, helpers started for a photo slow its
  * inference more than they speed up its compose: 24 MP on 2 cores, 6 alternating
  * visits, result shown 5.32 s with them against 4.94 s without (inference 3.74

@@ -46,7 +46,7 @@ export const encoderStats = { parts: 0 }; // the last image's (tests)
 
 function workers() {
   if (!pool) {
-    const n = Math.max(1, Math.min(MAX_WORKERS, (self.navigator && navigator.hardwareConcurrency) || 2));
+    const n = Math.max(1, Math.min(MAX_WORKERS, navigator.hardwareConcurrency || 2));
     pool = Array.from({ length: n }, (_, k) => new Worker(WORKER_URL, { type: "module", name: `cutout-png-${k}` }));
   }
   return pool;

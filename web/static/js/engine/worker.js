@@ -35,8 +35,8 @@ async function boot(options, onProgress) {
   const t0 = performance.now();
   const store = await openAssets(new URL("../../", import.meta.url).href);
   const backend = await chooseBackend(options.backend || "auto");
-  const helpers = wantsTileHelpers(options.tileHelpers ?? "auto", backend);
-  const ortModule = helpers && backend.name === "wasm" ? keepOrtModule() : undefined; // for the tile helpers
+  const helpers = wantsTileHelpers(options.tileHelpers, backend);
+  const ortModule = helpers ? keepOrtModule() : undefined; // for the tile helpers
   const ort = await loadOrt(store, backend);
   const t1 = performance.now();
   const manifest = await loadEngineManifest(store);
@@ -96,7 +96,7 @@ async function switchToWasm(state, code) {
   const previous = state.bridge.backend;
   await state.bridge.releaseSessions();
   state.bridge.backend = { ...wasmBackend(`WebGPU failed: ${code}`), fallbackFrom: previous.label };
-  if (wantsTileHelpers(state.options.tileHelpers ?? "auto", state.bridge.backend)) state.bridge.createTilePool();
+  if (wantsTileHelpers(state.options.tileHelpers, state.bridge.backend)) state.bridge.createTilePool();
 }
 
 function backendInfo(state) {
