@@ -4,6 +4,8 @@ result arrives."""
 
 from __future__ import annotations
 
+from PIL import Image
+
 from .helpers import STAND_IN, cut, open_app
 
 
@@ -28,8 +30,39 @@ def test_phone_width_keyboard_and_no_layout_jumps(browser, app_url, photo, artif
         page.focus("#compare")
         page.keyboard.press("ArrowLeft")
         assert page.input_value("#compare") == "49"
+        _assert_fit_centred_and_zoom_pans(page, Image.open(photo[0]).width)
     finally:
         context.close()
+
+
+def _assert_fit_centred_and_zoom_pans(page, photo_width):
+    """Fitted, the image sits in the middle of the viewer; zoomed in, scrolling
+    reaches each of its edges (centring must not push any part out of reach)."""
+    vx, vy, vw, vh = _box(page, "#viewer")
+    cx, cy, cw, ch = _box(page, "#canvas")
+    assert abs((cy - vy) - (vy + vh - cy - ch)) <= 2 and abs((cx - vx) - (vx + vw - cx - cw)) <= 2, \
+        f"fitted image not centred: viewer {vx, vy, vw, vh}, image {cx, cy, cw, ch}"
+    fitted = page.evaluate("() => { const v = document.getElementById('viewer');"
+                           " return [v.scrollWidth - v.clientWidth, v.scrollHeight - v.clientHeight]; }")
+    assert fitted == [0, 0], f"the fitted image overflows the viewer by {fitted} px"
+    # the zoom label is against the photo's pixels (fitted into a phone's width: below 100%)
+    label = page.text_content("#zoom-level")
+    assert label.endswith("%") and abs(int(label[:-1]) - 100 * cw / photo_width) <= 1, (label, cw, photo_width)
+    for _ in range(3):
+        page.click("#zoom-in")
+    edges = page.evaluate("""() => {
+        const v = document.getElementById("viewer"), c = document.getElementById("canvas");
+        const border = v.clientLeft;
+        v.scrollTo(0, 0);
+        let vr = v.getBoundingClientRect(), cr = c.getBoundingClientRect();
+        const start = [cr.left - vr.left - border, cr.top - vr.top - border];
+        v.scrollTo(v.scrollWidth, v.scrollHeight);
+        vr = v.getBoundingClientRect(); cr = c.getBoundingClientRect();
+        const end = [vr.left + border + v.clientWidth - cr.right, vr.top + border + v.clientHeight - cr.bottom];
+        return { start, end, overflow: [v.scrollWidth > v.clientWidth, v.scrollHeight > v.clientHeight] };
+    }""")
+    assert edges["overflow"] == [True, True], edges
+    assert all(abs(d) <= 1 for d in edges["start"] + edges["end"]), f"zoomed image not reachable to its edges: {edges}"
 
 
 def _assert_keyboard_reaches(page, ids):

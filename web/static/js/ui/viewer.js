@@ -54,16 +54,17 @@ export class Viewer {
   #setZoom(z) {
     this.zoom = z;
     this.el.canvas.style.setProperty("--zoom", String(z));
-    this.el.zoomLevel.value = `${Math.round(z * 100)}%`;
     this.#layout();
   }
 
   #layout() {
     if (!this.size) return;
-    const box = this.el.viewer.getBoundingClientRect();
-    const scale = Math.min(box.width / this.size.width, box.height / this.size.height, 1);
+    const { clientWidth: width, clientHeight: height } = this.el.viewer; // inside the border: fitted, nothing scrolls
+    const scale = Math.min(width / this.size.width, height / this.size.height, 1);
     this.el.canvas.style.setProperty("--fit-w", `${Math.floor(this.size.width * scale)}px`);
     this.el.canvas.style.setProperty("--fit-h", `${Math.floor(this.size.height * scale)}px`);
+    // zoom steps are multiples of the fitted size; the label is the size against the photo's own pixels
+    this.el.zoomLevel.value = `${Math.round(this.zoom * scale * 100)}%`;
   }
 
   #key(e) {
