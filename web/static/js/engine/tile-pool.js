@@ -8,7 +8,12 @@
 // (2 threads here: ISNet needs them), and there a tile graph ran 1.7x slower
 // than on one thread (24 MP photo: 91 against 55 ns a pixel): its small,
 // memory-bound ops pay for the pool's hand-offs. Two single-threaded helpers
-// also run two tiles at once (figures: README, BENCHMARKS.md).
+// also run two tiles at once (figures: README, BENCHMARKS.md). That gap did
+// not hold on a later 2-core host: with a second, single-threaded onnxruntime
+// in the engine worker itself, alternating with the pool job by job in one
+// page (2 pages of 8 jobs), a 24 MP photo's 168 tiles took 220-430 ms on it
+// (the job that started it left out) against 220-400 ms on the pool, so the
+// engine keeps running its own tiles on the pool.
 //
 // Helpers start when a large photo comes (the engine worker decides) and stop
 // after a while without one. A helper that fails is stopped and its tiles go
