@@ -48,8 +48,18 @@ class CPythonBackend:
         # after a run: the model's spinning threads then starved the tile graphs
         # on a 2-core machine (compose 0.35 s or 0.8 s at 12 MP, at random).
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        # tiles vary in shape: a growing arena would pin the largest one forever
-        opts.enable_cpu_mem_arena = asset.role == "model"
+        # The arena keeps a session's freed working memory for its next run.
+        # Without it glibc hands the large blocks back to the OS and every run
+        # page-faults them in again: the refine graph took 0.19 s at 12 MP
+        # against 0.10 s with it. The model and the working-resolution graphs
+        # keep one (their working sets do not grow with the photo: graph-pre's
+        # only full-resolution tensor is its input); the tiles vary in shape,
+        # and an arena would pin the largest one.
+        opts.enable_cpu_mem_arena = not tiles
+        # The memory pattern (one block planned per input shape) runs ISNet ~4%
+        # faster (BENCHMARKS.md); for the refine graph it held ~130 MiB more
+        # than the arena alone and was no faster.
+        opts.enable_mem_pattern = asset.role == "model"
         try:
             return ort.InferenceSession(data, opts, providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime raises its own untyped errors
