@@ -174,7 +174,8 @@ def main(argv=None) -> None:
         "\nThe engine's share is onnxruntime's: the fp16 model's session at optimisation level 'all' "
         "holds ~500 MiB (weights cast to fp32 and re-laid out for its NCHWc kernels) and its arena keeps "
         "~700 MiB of working memory after two runs (~300 MiB less without the memory pattern, which ran ISNet "
-        "~4% slower; level 'basic' needs ~180 MiB for the session but ran ISNet 25-30% slower). "
+        "~4% slower; level 'basic' needs ~180 MiB for the session but ran ISNet 25-30% slower); the refine "
+        "graphs' arenas keep ~80 MiB of working-size maps (refine ran ~2x slower without them: backend_cpython.py). "
         "The image-dependent part: the photo and the output (1x each), tiles in flight.\n")
     print(body)
     if not args.no_write:
