@@ -57,9 +57,10 @@ class CPythonBackend:
         # and an arena would pin the largest one.
         opts.enable_cpu_mem_arena = not tiles
         # The memory pattern (one block planned per input shape) runs ISNet ~4%
-        # faster (BENCHMARKS.md); for the refine graph it held ~130 MiB more
-        # than the arena alone and was no faster.
-        opts.enable_mem_pattern = asset.role == "model"
+        # faster (BENCHMARKS.md) and the tiles no slower (12 MP compose: 0.18-0.19 s
+        # with it, 0.19-0.21 s without); for the refine graph it held ~130 MiB
+        # more than the arena alone and was no faster.
+        opts.enable_mem_pattern = tiles or asset.role == "model"
         try:
             return ort.InferenceSession(data, opts, providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime raises its own untyped errors
