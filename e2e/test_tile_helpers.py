@@ -35,7 +35,7 @@ SETUP = """async ([fault, helpers]) => {
     };
     try {
       const r = await engine.cutout(input.files[0], { model: "stand-in-ellipse" }, onProgress);
-      return { tiles: r.tiles, width: r.width, height: r.height, sha: await digest(await r.pixels) };
+      return { tiles: r.tiles, width: r.width, height: r.height, early: r.earlySessions, sha: await digest(await r.pixels) };
     } catch (e) {
       await cancelling;
       return { error: e.code, restarts: engine.restarts };
@@ -103,6 +103,22 @@ def test_helpers_make_the_same_cutout(context, app_url, photos):
     page.close()
 
 
+def test_a_large_photos_sessions_open_while_it_decodes(context, app_url, photos):
+    """The refine graph a 24 MP photo needs (graph-refine-large, not made at
+    boot) is started from the file header's size, before the photo is decoded;
+    the next photo finds it made."""
+    page, _ = _engine(context, app_url, helpers=False)
+    small = _job(page, photos[2])  # ~1 MP: the refine graph made at boot
+    assert "error" not in small, small
+    assert "graph-refine" not in small["early"] and "graph-refine-large" not in small["early"], small
+    huge = _job(page, photos[1])
+    assert "error" not in huge, huge
+    assert "graph-refine-large" in huge["early"], huge
+    again = _job(page, photos[1])
+    assert again["early"] == [], again
+    page.close()
+
+
 def test_small_photos_start_no_helpers(context, app_url, photos):
     page, _ = _engine(context, app_url)
     r = _job(page, photos[2])
@@ -136,10 +152,11 @@ def test_cancel_stops_the_helpers_and_the_next_photo_works(context, app_url, pho
     page.close()
 
 
-def test_header_pixels(context, app_url, tmp_path):
+def test_header_size(context, app_url, tmp_path):
     """The size read from a file's header (image-size.js), which starts the
-    helpers as the photo is decoded: JPEG (after an EXIF block), PNG, WebP in
-    its three forms; 0 where it cannot tell."""
+    helpers, the job's sessions and its pixel buffer as the photo is decoded:
+    JPEG (after an EXIF block), PNG, WebP in its three forms; null where it
+    cannot tell."""
     rgb = Image.fromarray(_textured(301, 203))
     exif = Image.Exif()
     exif[0x010E] = "x" * 30_000  # ImageDescription: the frame header sits after a long APP1 block
@@ -158,13 +175,13 @@ def test_header_pixels(context, app_url, tmp_path):
     page = context.new_page()
     page.goto(f"{app_url}/")
     got = page.evaluate("""async (files) => {
-        const { headerPixels } = await import("/js/engine/image-size.js");
+        const { headerSize } = await import("/js/engine/image-size.js");
         const out = {};
-        for (const [name, bytes] of Object.entries(files)) out[name] = await headerPixels(new Blob([new Uint8Array(bytes)]));
+        for (const [name, bytes] of Object.entries(files)) out[name] = await headerSize(new Blob([new Uint8Array(bytes)]));
         return out;
     }""", files)
-    expected = {name: 301 * 203 for name in files}
-    expected.update({"photo.gif": 0, "truncated.jpg": 0})
+    expected = {name: {"width": 301, "height": 203} for name in files}
+    expected.update({"photo.gif": None, "truncated.jpg": None})
     assert got == expected
     assert bytes(files["alpha.webp"][12:16]) == b"VP8X"
 

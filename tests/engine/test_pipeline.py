@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from cutout.errors import CutoutError
-from cutout.pipeline import Options, Stats, cutout, refine_graph
+from cutout.pipeline import Options, Stats, cutout, graph_names, refine_graph
 from cutout.tiling import EMPTY_BELOW, SOLID_ABOVE, _cell_range, block_kinds, model_size, plan
 
 from .conftest import disk_photo
@@ -135,6 +135,18 @@ def test_large_photo_runs_the_large_refine_graph(toy_backend, toy_manifest, monk
     ran.clear()
     run(toy_backend, toy_manifest, photo, work_size=401)  # 800 < 2 x 401: the working-size filter
     assert "graph-refine" in ran and "graph-refine-large" not in ran
+
+
+@pytest.mark.parametrize("opts", [{}, {"work_size": 400}, {"tta": True}, {"output": "mask"}, {"refine": False}])
+def test_graph_names_are_the_graphs_a_job_runs(toy_backend, toy_manifest, monkeypatch, opts):
+    """The browser engine creates these sessions while a photo decodes
+    (browser_jobs.open_for): the list must be what the job then loads."""
+    loaded = []
+    real_load = toy_backend.load
+    monkeypatch.setattr(toy_backend, "load", lambda asset, tiles=False: loaded.append(asset.name) or real_load(asset, tiles))
+    photo = disk_photo(600, 800, seed=13)
+    run(toy_backend, toy_manifest, photo, **opts)
+    assert sorted(graph_names(photo.shape[:2], Options(**opts))) == sorted(set(loaded))
 
 
 def test_input_transparency_is_kept(toy_backend, toy_manifest):

@@ -57,6 +57,11 @@ class BrowserBackend:
             return opened
         return self._wait(self._bridge.createSession(asset.name, asset.file, asset.sha256, asset.bytes, asset.role))
 
+    def open_soon(self, asset: Asset) -> bool:
+        """Start creating the session unless it exists or is being created;
+        True if this started it."""
+        return bool(self._bridge.openSoon(asset.name, asset.file, asset.sha256, asset.bytes, asset.role))
+
     def run(self, session, feeds: dict, outputs: Sequence[str]) -> dict:
         names = list(feeds)
         values = self._wait(self._bridge.run(session, to_js(names), to_js([feeds[n] for n in names]), to_js(list(outputs))))

@@ -10,8 +10,9 @@ from dataclasses import replace
 
 from .browser import BrowserBackend, coded_error
 from .errors import CutoutError
+from .graphs_meta import MODEL_SIZE
 from .manifest import Asset, Manifest
-from .pipeline import Options, Stats, cutout
+from .pipeline import Options, Stats, cutout, graph_names
 
 STAND_IN = "stand-in-ellipse"  # test-only model (web/static/js/engine/stand-in.js)
 _state: dict = {}
@@ -67,10 +68,21 @@ def preload(bridge, model: str) -> dict:
     {"error": {...}} like run_job."""
     backend = BrowserBackend(bridge)
     manifest = _state["manifest"]
-    names = [model, "graph-pre", "graph-refine", "graph-compose"]
+    names = graph_names((MODEL_SIZE, MODEL_SIZE), Options(model=model))
     try:
         for name in names:
             backend.load(manifest.get(name))
     except CutoutError as exc:
         return {"error": {"code": exc.code, "sentence": exc.sentence, "detail": exc.detail}}
     return {"loaded": names}
+
+
+def open_for(bridge, height: int, width: int, opts) -> list[str]:
+    """Start creating the sessions a job on a height x width photo will use and
+    preload did not make (a large photo's refine graph, the mask graph, flip
+    TTA's), without waiting: the worker calls this while the browser decodes
+    the photo. A creation that fails is met again, and reported, by the job.
+    Returns the names started."""
+    manifest = _state["manifest"]
+    names = [n for n in graph_names((int(height), int(width)), _options(opts)) if n in manifest.assets]
+    return [n for n in names if BrowserBackend(bridge).open_soon(manifest.get(n))]

@@ -151,6 +151,17 @@ def refine_graph(full, work) -> str:
     return "graph-refine-large" if max(full) >= LARGE_SCALE * max(work) else "graph-refine"
 
 
+def graph_names(full, options: Options) -> list[str]:
+    """The manifest assets a job on a photo of size `full` runs (the browser
+    engine creates their sessions as it boots, and while a photo decodes)."""
+    names = [options.model, "graph-pre"]
+    if options.tta:
+        names += ["graph-flip", "graph-flip-mean"]
+    names.append(refine_graph(full, working_size(*full, options.work_size)) if options.refine else "graph-plain")
+    names.append("graph-compose" if options.output == "cutout" else "graph-mask")
+    return names
+
+
 def _coefficients(run: "_Runner", options: Options, guide, mask, full, work) -> dict:
     if not options.refine:
         return run.graph("graph-plain", {"guide": guide, "mask": mask}, ["coef", "bounds"])

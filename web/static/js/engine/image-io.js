@@ -31,12 +31,29 @@ function tooLarge(width, height, maxPixels) {
 /** Blob -> {width, height, pixels: Uint8Array RGBA}; coded errors for bad input.
  * `spare`: an ArrayBuffer no longer in use that the pixels may be written into
  * when it is large enough (a fresh 96 MB buffer for a 24 MP photo is paid for
- * in page faults as it is filled: its copyTo took 85-400 ms here, ~40 ms reused). */
-export async function decodeImage(blob, maxPixels, spare = null) {
+ * in page faults as it is filled: its copyTo took 85-400 ms here, ~40 ms reused).
+ * `header`: a Promise of the size its file header gives (image-size.js), or
+ * null: without a spare that large, a buffer is made and its pages touched
+ * while the browser decodes on its own thread (24 MP: ~50-70 ms, done before
+ * the decode; the copy into it then took 25-75 ms). */
+export async function decodeImage(blob, maxPixels, spare = null, header = null) {
   if (!blob || blob.size === 0) throw new ImageError("empty_file", "the file has no bytes");
   const frame = self.ImageDecoder && blob.type && (await ImageDecoder.isTypeSupported(blob.type).catch(() => false))
-    ? await decodeFrame(blob.stream(), blob.type, maxPixels, spare) : null;
+    ? await decodeFrame(blob.stream(), blob.type, maxPixels, spare, header) : null;
   return frame || decodeOnCanvas(blob, maxPixels);
+}
+
+const PAGE = 4096;
+
+/** A buffer for `pixels` RGBA pixels: `spare` when it is large enough, else a
+ * new one with every page written once, so that the kernel maps them now and
+ * not as the decoded frame is copied in. */
+function pixelBuffer(pixels, spare) {
+  if (spare && spare.byteLength >= pixels * 4) return spare;
+  const buffer = new ArrayBuffer(pixels * 4);
+  const bytes = new Uint8Array(buffer);
+  for (let i = 0; i < bytes.length; i += PAGE) bytes[i] = 0;
+  return buffer;
 }
 
 // WebCodecs' ImageDecoder: the first frame's pixels copied straight out, no
@@ -57,11 +74,15 @@ const WITH_ALPHA = { RGBA: { swap: false }, BGRA: { swap: true } };
 const RGB = new Set(["RGBA", "RGBX", "BGRA", "BGRX"]);
 
 /** `data`: a ReadableStream or the bytes, of a type ImageDecoder supports. */
-export async function decodeFrame(data, type, maxPixels, spare = null) {
+export async function decodeFrame(data, type, maxPixels, spare = null, header = null) {
   let frame;
   try {
     const decoder = new ImageDecoder({ data, type, colorSpaceConversion: "default", preferAnimation: false });
-    frame = (await decoder.decode({ frameIndex: 0 })).image;
+    const decoded = decoder.decode({ frameIndex: 0 });
+    decoded.catch(() => {}); // met below, once the buffer is made
+    const size = await header;
+    if (size && size.width * size.height <= maxPixels) spare = pixelBuffer(size.width * size.height, spare);
+    frame = (await decoded).image;
     decoder.close();
   } catch (e) {
     console.debug("ImageDecoder could not decode; trying the canvas", e);

@@ -54,6 +54,15 @@ export class OrtBridge {
     return this.sessions.get(key);
   }
 
+  /** Start creating a session unless it exists or is being created, without
+   * waiting for it (a failure is forgotten: the job that needs it meets it).
+   * Returns whether this started it. */
+  openSoon(name, file, sha256, bytes, role) {
+    if (this.sessions.has(`${this.ep}:${name}`)) return false;
+    this.createSession(name, file, sha256, bytes, role).catch(() => {});
+    return true;
+  }
+
   /** The session handle if it has been created, else undefined (None in Python): no promise to wait on
    * (each wait is a suspension of Python's stack, ~2-5 ms a job for four graphs). */
   openedSession(name) {

@@ -19,10 +19,12 @@
 //     engine:ready  {backend: BackendInfo, timings}
 //     job:progress  {stage, fraction}
 //     job:done      {width, height, channels, bitmap: ImageBitmap (straight alpha),
-//                    backend: BackendInfo, timings, tiles}
+//                    backend: BackendInfo, timings, tiles, earlySessions}
 //                   (timings: stage -> ms; wireTypes: ms the wire types (msgspec)
 //                   took to load, null until they have: they load once the
-//                   engine is idle, not in the way of a photo)
+//                   engine is idle, not in the way of a photo; earlySessions:
+//                   the graphs whose sessions the worker started while the
+//                   photo decoded, from its header's size)
 //     job:encoded   {png: Blob, pixels: ArrayBuffer, ms}
 //                   | {code, sentence, detail, pixels}            (after job:done)
 //     job:error     {code, sentence, detail}

@@ -5,7 +5,7 @@
 import { KIND, PROTOCOL_VERSION, checkRequest, codeIn, sentenceFor } from "./protocol.js";
 import { chooseBackend, shouldFallBack, wantsTileHelpers, wasmBackend } from "./backends.js";
 import { decodeImage, encodeImage, toImageData } from "./image-io.js";
-import { headerPixels } from "./image-size.js";
+import { headerSize } from "./image-size.js";
 import { OrtBridge } from "./ort-bridge.js";
 import { keepOrtModule } from "./ort-module.js";
 import { loadEngineManifest, loadOrt, loadPython, loadWireTypes, openAssets } from "./runtime.js";
@@ -188,21 +188,44 @@ async function handleStart(msg) {
   // a photo dropped while the engine starts is decoded meanwhile
   const spare = engine.spare;
   engine.spare = null;
-  const decoding = timed(decodeImage(msg.file, options.maxPixels || MAX_PIXELS, spare));
+  const header = headerSize(msg.file).catch(() => null);
+  const decoding = timed(decodeImage(msg.file, options.maxPixels || MAX_PIXELS, spare, header));
   decoding.then(() => { if (!engine.started) reply(KIND.PROGRESS, msg.id, { stage: "boot", fraction: null }); },
     () => {}); // a decoding error is met below, after the engine's own
   const state = await untilReady(msg.id);
   clearTimeout(engine.wireTimer);
   try {
-    await runJob(msg.id, options, state, t0, decoding, msg.file);
+    await runJob(msg.id, options, state, t0, decoding, header);
   } finally {
     idleWork(state);
   }
 }
 
-async function runJob(id, options, state, t0, decoding, file) {
+// The sessions a photo's job will use that the boot did not make (a large
+// photo's refine graph, the mask graph, flip TTA's): their creation starts on
+// this worker's thread while the browser decodes the photo on its own (for a
+// 24 MP photo it took 30-60 ms of the job when the pipeline asked for it).
+// Returns the names of those it started.
+function openSessionsFor(state, size, options) {
+  try {
+    const model = options.model || state.bridge.backend.model;
+    const names = state.jobs.open_for(state.bridge, size.height, size.width, { ...options, model });
+    try {
+      return names.toJs();
+    } finally {
+      names.destroy();
+    }
+  } catch (e) {
+    console.warn("could not start the job's sessions early", e); // the job creates them itself
+    return [];
+  }
+}
+
+async function runJob(id, options, state, t0, decoding, header) {
   const helpers = state.bridge.tilePool;
-  if (helpers && (await headerPixels(file).catch(() => 0)) >= HELPER_PIXELS) helpers.start(state.tileGraphs);
+  const size = await header;
+  if (size && helpers && size.width * size.height >= HELPER_PIXELS) helpers.start(state.tileGraphs);
+  const earlySessions = size ? openSessionsFor(state, size, options) : [];
   const { value: image, ms: decodeMs } = await decoding;
   if (helpers && image.width * image.height >= HELPER_PIXELS) helpers.start(state.tileGraphs);
   const t1 = performance.now();
@@ -217,7 +240,7 @@ async function runJob(id, options, state, t0, decoding, file) {
   const timings = { decode: decodeMs, wait: t1 - t0 - decodeMs, ...result.timings, wireTypes: state.timings.wire ?? null,
     fetch: state.bridge.timings.fetch - before.fetch,
     session: state.bridge.timings.session - before.session, total: performance.now() - t0 };
-  reply(KIND.DONE, id, { width, height, channels, bitmap, backend: backendInfo(state), timings,
+  reply(KIND.DONE, id, { width, height, channels, bitmap, backend: backendInfo(state), timings, earlySessions,
     tiles: { ...result.tiles, ...state.bridge.lastCompose, helpersRunning: helpers ? helpers.helpers.length : 0 }, cache: { ...state.store.stats } }, [bitmap]);
   // not awaited: the next photo need not wait for this one's PNG (~2 s at 24 MP)
   sendPng(id, out.data, width, height, channels);
