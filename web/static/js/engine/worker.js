@@ -19,7 +19,7 @@ const MAX_PIXELS = 64_000_000;
 const HELPER_PIXELS = 4_000_000;
 const TILE_GRAPH = "graph-compose"; // the helpers make its session as they start (others when first asked)
 // spare: the last job's photo buffer, for the next photo's pixels (image-io.js decodeImage)
-const engine = { ready: null, started: false, cancelled: new Set(), waiting: new Map(), queue: Promise.resolve(), spare: null, spareTimer: 0, wireTimer: 0 };
+const engine = { ready: null, started: false, cancelled: new Set(), waiting: new Map(), queue: Promise.resolve(), spare: null, spareTimer: 0, wireTimer: 0, running: false, encoding: 0 };
 
 function reply(type, id, fields = {}, transfer = []) {
   self.postMessage({ v: PROTOCOL_VERSION, type, id, ...fields }, transfer);
@@ -120,12 +120,15 @@ function startEngine(options, onProgress) {
 // msgspec's wheel takes ~0.1-0.3 s of the worker's one thread: loaded at once
 // when the engine was ready, it held up a photo dropped just then (24 MP in the
 // bench: 0.28 s between its choice and its decode). So it waits until the
-// engine has been idle this long; each job puts it off again.
+// engine has been idle this long; each job puts it off again. Idle means no
+// PNG being encoded either: timed from a job's end, it loaded while a 24 MP
+// PNG (1.1-1.6 s) still took both cores, and held up a photo chosen just after
+// that PNG was ready (by 0.23-0.29 s: 2 to 4 of 9 such photos here).
 const WIRE_IDLE_MS = 1500;
 
 function idleWork(state) {
   clearTimeout(engine.wireTimer);
-  if (state.wireLoad) return; // started (state.timings.wire: its ms, once loaded)
+  if (state.wireLoad || engine.running || engine.encoding) return; // started (state.timings.wire: its ms, once loaded), or later
   engine.wireTimer = setTimeout(() => {
     state.wireLoad = engine.queue = engine.queue.then(() => loadWireTypes(state.store, state.py))
       .then((ms) => { state.timings.wire = ms; }, (e) => console.warn("wire types not loaded", e));
@@ -194,9 +197,11 @@ async function handleStart(msg) {
     () => {}); // a decoding error is met below, after the engine's own
   const state = await untilReady(msg.id);
   clearTimeout(engine.wireTimer);
+  engine.running = true;
   try {
     await runJob(msg.id, options, state, t0, decoding, header);
   } finally {
+    engine.running = false;
     idleWork(state);
   }
 }
@@ -243,17 +248,21 @@ async function runJob(id, options, state, t0, decoding, header) {
   reply(KIND.DONE, id, { width, height, channels, bitmap, backend: backendInfo(state), timings, earlySessions,
     tiles: { ...result.tiles, ...state.bridge.lastCompose, helpersRunning: helpers ? helpers.helpers.length : 0 }, cache: { ...state.store.stats } }, [bitmap]);
   // not awaited: the next photo need not wait for this one's PNG (~2 s at 24 MP)
-  sendPng(id, out.data, width, height, channels);
+  sendPng(state, id, out.data, width, height, channels);
 }
 
-async function sendPng(id, data, width, height, channels) {
+async function sendPng(state, id, data, width, height, channels) {
   const started = performance.now();
+  engine.encoding += 1;
   try {
     const png = await encodeImage(data, width, height, channels);
     reply(KIND.ENCODED, id, { png, pixels: data.buffer, ms: performance.now() - started }, [data.buffer]);
   } catch (e) {
     console.warn("PNG encoding failed", e);
     reply(KIND.ENCODED, id, { ...errorFields(e), pixels: data.buffer }, [data.buffer]);
+  } finally {
+    engine.encoding -= 1;
+    idleWork(state);
   }
 }
 
