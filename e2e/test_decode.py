@@ -105,7 +105,8 @@ def test_jpeg_gives_libjpeg_pixels_however_its_bytes_arrive(page):
 
 def test_pixels_go_into_a_spare_buffer_when_it_is_large_enough(page):
     """The worker hands the last photo's buffer to the next decode: the pixels
-    must be written there (a view of it) and be the same as decoded fresh."""
+    must be written there (a view of it) and be the same as decoded fresh; so
+    must they in a buffer made from the file header's size, which may be wrong."""
     buf = io.BytesIO()
     _photo().save(buf, "PNG")
     r = page.evaluate("""async (b64) => {
@@ -114,10 +115,15 @@ def test_pixels_go_into_a_spare_buffer_when_it_is_large_enough(page):
         const blob = new Blob([bytes], { type: "image/png" });
         const fresh = await decodeImage(blob, 64e6);
         const spare = new Uint8Array(fresh.pixels.length + 4096).fill(7).buffer;
-        const reused = await decodeImage(blob, 64e6, spare);
-        const small = await decodeImage(blob, 64e6, new ArrayBuffer(16));
+        const reused = await decodeImage(blob, 64e6, { spare });
+        const small = await decodeImage(blob, 64e6, { spare: new ArrayBuffer(16) });
         const same = (a, b) => a.length === b.length && a.every((v, i) => v === b[i]);
+        // a buffer made from the header's size while the decoder works; a header that lies is outgrown
+        const header = Promise.resolve({ width: fresh.width, height: fresh.height });
+        const made = await decodeImage(blob, 64e6, { header });
+        const lied = await decodeImage(blob, 64e6, { header: Promise.resolve({ width: 3, height: 2 }) });
         return { inSpare: reused.pixels.buffer === spare, same: same(fresh.pixels, reused.pixels),
-                 smallNew: small.pixels.byteLength === fresh.pixels.length && same(fresh.pixels, small.pixels) };
+                 smallNew: small.pixels.byteLength === fresh.pixels.length && same(fresh.pixels, small.pixels),
+                 made: same(fresh.pixels, made.pixels), lied: same(fresh.pixels, lied.pixels) };
     }""", base64.b64encode(buf.getvalue()).decode())
-    assert r == {"inSpare": True, "same": True, "smallNew": True}
+    assert r == {"inSpare": True, "same": True, "smallNew": True, "made": True, "lied": True}

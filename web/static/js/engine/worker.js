@@ -192,7 +192,7 @@ async function handleStart(msg) {
   const spare = engine.spare;
   engine.spare = null;
   const header = headerSize(msg.file).catch(() => null);
-  const decoding = timed(decodeImage(msg.file, options.maxPixels || MAX_PIXELS, spare, header));
+  const decoding = timed(decodeImage(msg.file, options.maxPixels || MAX_PIXELS, { spare, header }));
   decoding.then(() => { if (!engine.started) reply(KIND.PROGRESS, msg.id, { stage: "boot", fraction: null }); },
     () => {}); // a decoding error is met below, after the engine's own
   const state = await untilReady(msg.id);
@@ -230,6 +230,10 @@ async function runJob(id, options, state, t0, decoding, header) {
   const helpers = state.bridge.tilePool;
   const size = await header;
   if (size && helpers && size.width * size.height >= HELPER_PIXELS) helpers.start(state.tileGraphs);
+  // started at once: the graph's bytes are read and checked while the photo decodes. Started
+  // once the decoder had every byte (so that a creation's ~30 ms on this thread would not hold
+  // up feeding it: image-io.js), the read finished only after the model's run, and the session
+  // was made in the job after all
   const earlySessions = size ? openSessionsFor(state, size, options) : [];
   const { value: image, ms: decodeMs } = await decoding;
   if (helpers && image.width * image.height >= HELPER_PIXELS) helpers.start(state.tileGraphs);
