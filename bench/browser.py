@@ -291,6 +291,15 @@ def _helpers(job: dict) -> str:
     return f"; compose tiles run by {t['helpers']} tile helpers ({t.get('helped', 0)} of {t.get('runs', 0)})"
 
 
+def _stages(job: dict) -> str:
+    """A job's time besides inference, by stage (s): where the ratio's overhead goes."""
+    parts = {"decode": job["decode"], "pre-process": job.get("prepare", 0),
+             "post-process": job.get("refine", 0) + job.get("compose", 0)}
+    # the file's hand-over to the engine worker, any wait for it, the bitmap and the page's drawing
+    parts["the rest"] = job["shown"] - job.get("model", 0) - sum(parts.values())
+    return "besides inference: " + ", ".join(f"{k} {v / 1000:.2f}" for k, v in parts.items()) + " s"
+
+
 def targets(stage_rows, ours, first_results: dict, again: dict) -> str:
     """The issue's ratios, from this run's rows (columns as in STAGE_HEADER)."""
     lines = []
@@ -306,7 +315,7 @@ def targets(stage_rows, ours, first_results: dict, again: dict) -> str:
             if job:
                 lines.append(f"{'  ' if mode == 'warm' else '    '}- the next photo in the same page: result shown / inference = "
                              f"{job['shown'] / job['model']:.2f}× ({job['shown'] / 1000:.2f} s / {job['model'] / 1000:.2f} s), "
-                             f"PNG ready / inference = {job['wall'] / job['model']:.2f}×{_helpers(job)}")
+                             f"PNG ready / inference = {job['wall'] / job['model']:.2f}×{_helpers(job)}; {_stages(job)}")
     first = first_results.get("1 MP") if first_results else None
     if first and ours:
         steady = statistics.fmean(ours[0]) / 1000
