@@ -81,8 +81,8 @@ def open_for(bridge, height: int, width: int, opts) -> list[str]:
     """Start creating the sessions a job on a height x width photo will use and
     preload did not make (a large photo's refine graph, the mask graph, flip
     TTA's), without waiting: the worker calls this while the browser decodes
-    the photo. A creation that fails is met again, and reported, by the job.
-    Returns the names started."""
+    the photo (on WASM only: OrtBridge.openSoon). A creation that fails is
+    met again, and reported, by the job. Returns the names started."""
     manifest = _state["manifest"]
     names = [n for n in graph_names((int(height), int(width)), _options(opts)) if n in manifest.assets]
     return [n for n in names if BrowserBackend(bridge).open_soon(manifest.get(n))]

@@ -56,9 +56,11 @@ export class OrtBridge {
 
   /** Start creating a session unless it exists or is being created, without
    * waiting for it (a failure is forgotten: the job that needs it meets it).
-   * Returns whether this started it. */
+   * Returns whether this started it. WASM only: onnxruntime's WebGPU build
+   * suspends inside WebAssembly (asyncify) while it creates or runs, and a
+   * creation left running beside the job's first run hung that job. */
   openSoon(name, file, sha256, bytes, role) {
-    if (this.sessions.has(`${this.ep}:${name}`)) return false;
+    if (this.ep !== "wasm" || this.sessions.has(`${this.ep}:${name}`)) return false;
     this.createSession(name, file, sha256, bytes, role).catch(() => {});
     return true;
   }
