@@ -83,6 +83,6 @@ def open_for(bridge, height: int, width: int, opts) -> list[str]:
     TTA's), without waiting: the worker calls this while the browser decodes
     the photo (on WASM only: OrtBridge.openSoon). A creation that fails is
     met again, and reported, by the job. Returns the names started."""
-    manifest = _state["manifest"]
+    manifest, backend = _state["manifest"], BrowserBackend(bridge)
     names = [n for n in graph_names((int(height), int(width)), _options(opts)) if n in manifest.assets]
-    return [n for n in names if BrowserBackend(bridge).open_soon(manifest.get(n))]
+    return [n for n in names if backend.open_soon(manifest.get(n))]

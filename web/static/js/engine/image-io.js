@@ -85,8 +85,8 @@ export async function decodeFrame(data, type, maxPixels, { spare = null, header 
     // event loop feeds it the file, and touching them first held the decode up by as long
     await Promise.race([decoder.completed, decoded]).catch(() => {});
     const size = await header;
-    const bytes = size ? size.width * size.height * 4 : 0;
-    if (size && size.width * size.height <= maxPixels && !(spare && spare.byteLength >= bytes)) spare = touchedBuffer(bytes);
+    const pixels = size ? size.width * size.height : 0;
+    if (pixels && pixels <= maxPixels && !(spare && spare.byteLength >= pixels * 4)) spare = touchedBuffer(pixels * 4);
     frame = (await decoded).image;
     decoder.close();
   } catch (e) {
