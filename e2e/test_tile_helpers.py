@@ -155,8 +155,8 @@ def test_cancel_stops_the_helpers_and_the_next_photo_works(context, app_url, pho
 def test_header_size(context, app_url, tmp_path):
     """The size read from a file's header (image-size.js), which starts the
     helpers, the job's sessions and its pixel buffer as the photo is decoded:
-    JPEG (after an EXIF block), PNG, WebP in its three forms; null where it
-    cannot tell."""
+    JPEG (after an EXIF block), PNG, WebP in its three forms, and which of them
+    it is; null where it cannot tell."""
     rgb = Image.fromarray(_textured(301, 203))
     exif = Image.Exif()
     exif[0x010E] = "x" * 30_000  # ImageDescription: the frame header sits after a long APP1 block
@@ -180,7 +180,7 @@ def test_header_size(context, app_url, tmp_path):
         for (const [name, bytes] of Object.entries(files)) out[name] = await headerSize(new Blob([new Uint8Array(bytes)]));
         return out;
     }""", files)
-    expected = {name: {"width": 301, "height": 203} for name in files}
+    expected = {name: {"width": 301, "height": 203, "format": name.rsplit(".")[1].replace("jpg", "jpeg")} for name in files}
     expected.update({"photo.gif": None, "truncated.jpg": None})
     assert got == expected
     assert bytes(files["alpha.webp"][12:16]) == b"VP8X"

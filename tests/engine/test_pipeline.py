@@ -242,3 +242,32 @@ def test_model_sees_the_photo_unsquashed(toy_backend, toy_manifest, monkeypatch)
     run(toy_backend, toy_manifest, photo, aspect=False)
     assert shapes == [(1, 3, 736, 1024), (1, 3, 1024, 1024)]
 
+
+
+def _halved(photo):
+    """The photo at half size, 2 x 2 box averages (as a JPEG decoder's 1/2 scale gives it)."""
+    h, w = photo.shape[0] // 2 * 2, photo.shape[1] // 2 * 2
+    boxes = photo[:h, :w].reshape(h // 2, 2, w // 2, 2, 4).astype(np.float32).mean(axis=(1, 3))
+    return np.round(boxes).astype(np.uint8)
+
+
+def test_reduced_copy_stands_in_for_the_photo_in_the_pre_process(toy_backend, toy_manifest):
+    photo = disk_photo(2200, 3000, seed=11)
+    whole, plain = run(toy_backend, toy_manifest, photo)
+    stats = Stats()
+    fast = cutout(toy_backend, toy_manifest, photo, Options(), stats=stats, reduced=_halved(photo))
+    assert plain.reduced is None and stats.reduced == (1100, 1500)
+    assert fast.shape == whole.shape == (2200, 3000, 4)
+    alpha = np.abs(fast[..., 3].astype(int) - whole[..., 3].astype(int))
+    assert alpha.mean() < 0.5 and np.percentile(alpha, 99.9) <= 8
+    assert np.array_equal(fast[..., :3][fast[..., 3] == 255], photo[..., :3][fast[..., 3] == 255])
+
+
+@pytest.mark.parametrize("reduced_shape", [(600, 818), (1100, 1400), (1100, 1500, 3), (2200, 3000)])
+def test_reduced_copy_that_cannot_stand_in_is_not_used(toy_backend, toy_manifest, reduced_shape):
+    """Smaller than ISNet's input, another aspect, not RGBA, not smaller: the photo is read."""
+    photo = disk_photo(2200, 3000, seed=11)
+    stats = Stats()
+    cutout(toy_backend, toy_manifest, photo, Options(output="mask"), stats=stats,
+           reduced=np.zeros(reduced_shape if len(reduced_shape) == 3 else (*reduced_shape, 4), np.uint8))
+    assert stats.reduced is None

@@ -12,7 +12,7 @@ from .browser import BrowserBackend, coded_error
 from .errors import CutoutError
 from .graphs_meta import MODEL_SIZE
 from .manifest import Asset, Manifest
-from .pipeline import Options, Stats, cutout, graph_names
+from .pipeline import Options, Stats, cutout, graph_names, reduced_need
 
 STAND_IN = "stand-in-ellipse"  # test-only model (web/static/js/engine/stand-in.js)
 _state: dict = {}
@@ -39,9 +39,11 @@ def _options(opts) -> Options:
     return Options(**fields)
 
 
-def run_job(bridge, rgba, opts, progress, cancelled) -> dict:
-    """Cut out one image. Returns {"out": tensor, "timings", "tiles", "backend"}
-    or {"error": {"code", "sentence", "detail"}}; never raises for coded errors."""
+def run_job(bridge, rgba, opts, progress, cancelled, reduced=None) -> dict:
+    """Cut out one image. Returns {"out": tensor, "timings", "tiles", "backend",
+    "reduced": [h, w] or None} or {"error": {"code", "sentence", "detail"}};
+    never raises for coded errors. `reduced`: as for pipeline.cutout (the
+    photo's pixels may then still be decoding: OrtBridge.laterImage)."""
     if "manifest" not in _state:
         raise RuntimeError("configure() must be called before run_job()")
     backend = BrowserBackend(bridge)
@@ -49,7 +51,7 @@ def run_job(bridge, rgba, opts, progress, cancelled) -> dict:
     try:
         out = cutout(backend, _state["manifest"], rgba, _options(opts),
                      progress=lambda stage, fraction: progress(stage, fraction),
-                     cancelled=lambda: bool(cancelled()), stats=stats)
+                     cancelled=lambda: bool(cancelled()), stats=stats, reduced=reduced)
     except CutoutError as exc:
         return {"error": {"code": exc.code, "sentence": exc.sentence, "detail": exc.detail}}
     except MemoryError as exc:
@@ -59,7 +61,8 @@ def run_job(bridge, rgba, opts, progress, cancelled) -> dict:
         err = coded_error(exc)
         return {"error": {"code": err.code, "sentence": err.sentence, "detail": f"{type(exc).__name__}: {err.detail}"}}
     timings = {k: round(v * 1000, 1) for k, v in stats.timings.items()}
-    return {"out": out, "timings": timings, "tiles": dict(stats.tiles), "backend": backend.name}
+    return {"out": out, "timings": timings, "tiles": dict(stats.tiles), "backend": backend.name,
+            "reduced": list(stats.reduced) if stats.reduced else None}
 
 
 def preload(bridge, model: str) -> dict:
@@ -86,3 +89,9 @@ def open_for(bridge, height: int, width: int, opts) -> list[str]:
     manifest, backend = _state["manifest"], BrowserBackend(bridge)
     names = [n for n in graph_names((int(height), int(width)), _options(opts)) if n in manifest.assets]
     return [n for n in names if backend.open_soon(manifest.get(n))]
+
+
+def reduced_size(height: int, width: int, opts) -> list[int]:
+    """[h, w]: the smallest reduced copy of a height x width photo that the job
+    can read instead of the photo in its pre-process (pipeline.reduced_need)."""
+    return list(reduced_need((int(height), int(width)), _options(opts)))

@@ -79,6 +79,7 @@ class Stats:
     tiles: dict = field(default_factory=dict)    # compose blocks by class ("empty", "solid", "mixed") -> count;
                                                  # "runs": tiles the compose graph ran on
     backend: str = ""
+    reduced: tuple | None = None                 # (h, w) of the reduced copy the pre-process read, if any
 
 
 Progress = Callable[[str, float], None]
@@ -95,9 +96,16 @@ def check_size(height: int, width: int, max_pixels: int = MAX_PIXELS) -> None:
 
 def cutout(backend, manifest: Manifest, rgba, options: Options | None = None,
            progress: Progress | None = None, cancelled: Callable[[], bool] | None = None,
-           stats: Stats | None = None):
+           stats: Stats | None = None, reduced=None):
     """Cut out the subject of `rgba` (uint8 [H, W, 4]); returns uint8 [H, W, 4]
-    (or [H, W, 1] for options.output == "mask") at full resolution."""
+    (or [H, W, 1] for options.output == "mask") at full resolution.
+
+    `reduced`: the same photo decoded smaller (a JPEG decoder's 1/2, 1/4 or
+    1/8 scale, which costs a fraction of the full decode). The pre-process
+    reads it instead of the photo when it is at least as large as ISNet's
+    input and the working size (see _pre_source); the photo itself is then
+    read only by the compose stage, so a backend may hand over one whose
+    pixels are still being decoded (the browser's)."""
     options = options or Options()
     options.check()
     stats = stats if stats is not None else Stats()
@@ -112,8 +120,8 @@ def cutout(backend, manifest: Manifest, rgba, options: Options | None = None,
 
     run.stage("prepare", 0.0)
     isnet = model_size(*full, MODEL_SIZE, MODEL_MULTIPLE, options.aspect)
-    feeds = {"rgba": rgba, "guide_size": backend.constant(work, [2], "int64"),
-             "model_size": backend.constant(isnet, [2], "int64")}
+    feeds = {"rgba": _pre_source(backend, rgba, reduced, full, options, stats),
+             "guide_size": backend.constant(work, [2], "int64"), "model_size": backend.constant(isnet, [2], "int64")}
     pre = run.graph("graph-pre", feeds, ["x", "guide"])
     run.stage("model", 0.1)
     mask = _segment(run, options, pre["x"])
@@ -125,6 +133,33 @@ def cutout(backend, manifest: Manifest, rgba, options: Options | None = None,
     backend.release(coef["coef"])
     run.stage("done", 1.0)
     return out
+
+
+def reduced_need(full, options: Options) -> tuple[int, int]:
+    """The smallest (h, w) a reduced copy of a photo of size `full` may have and
+    still stand in for it in the pre-process: its outputs' sizes (ISNet's input
+    and the working size), so that they remain a reduction of it."""
+    isnet = model_size(*full, MODEL_SIZE, MODEL_MULTIPLE, options.aspect)
+    work = working_size(*full, options.work_size)
+    return max(isnet[0], work[0]), max(isnet[1], work[1])
+
+
+def _pre_source(backend, rgba, reduced, full, options: Options, stats: Stats):
+    """`reduced` where it can stand in for the photo in the pre-process: RGBA,
+    smaller than the photo, the same aspect ratio (within one of its pixels)
+    and no side below reduced_need. Else the photo."""
+    if reduced is None:
+        return rgba
+    shape = backend.shape(reduced)
+    if len(shape) != 3 or shape[2] != 4:
+        return rgba
+    h, w = shape[:2]
+    need = reduced_need(full, options)
+    same_aspect = abs(h * full[1] - w * full[0]) <= max(full)
+    if not same_aspect or h < need[0] or w < need[1] or h * w >= full[0] * full[1]:
+        return rgba
+    stats.reduced = (h, w)
+    return reduced
 
 
 def _segment(run: "_Runner", options: Options, x):

@@ -78,6 +78,7 @@ function jobOptions() {
   if (block > 0) options.block = block;
   const model = params.get("model");
   if (model) options.model = model;
+  if (params.get("reduce") === "0") options.reduce = false; // a large JPEG read in full by the pre-process (benchmarks, tests)
   return options;
 }
 
@@ -111,7 +112,7 @@ async function cutout(file) {
     const secs = (result.timings.total / 1000).toFixed(1);
     status.idle(`Done in ${secs} s: ${result.width} × ${result.height} pixels.`, 1);
     $("details").textContent = `Ran on ${result.backend.label}. Nothing was uploaded.`;
-    document.body.dataset.timings = JSON.stringify(result.timings); // read by bench/browser.py
+    document.body.dataset.timings = JSON.stringify({ ...result.timings, reduced: result.reduced }); // read by bench/browser.py
     document.body.dataset.tiles = JSON.stringify(result.tiles || {}); // compose tiles and who ran them: tests, bench
     for (const b of Object.values(saveButtons)) b.disabled = false;
     document.body.dataset.job = "done";

@@ -1,9 +1,10 @@
 // A photo's size from its file header, before it is decoded: while the browser
 // decodes a large photo, the engine worker starts the tile helpers, the
 // sessions the photo's job will use, and the buffer its pixels will fill
-// (worker.js, image-io.js). JPEG, PNG and WebP, as stored (before any EXIF
-// rotation); null for anything else or a header it cannot read (the decoded
-// size decides then).
+// (worker.js, image-io.js), and a large JPEG's reduced decode. JPEG, PNG and
+// WebP: {width, height, format: "jpeg" | "png" | "webp"}, as stored (before
+// any EXIF rotation); null for anything else or a header it cannot read (the
+// decoded size decides then).
 
 const HEAD_BYTES = 512 * 1024; // a JPEG's frame header follows its EXIF/XMP blocks (~64 KB each)
 
@@ -14,8 +15,10 @@ export async function headerSize(blob) {
   const le16 = (i) => b[i] | (b[i + 1] << 8);
   const le24 = (i) => b[i] | (b[i + 1] << 8) | (b[i + 2] << 16);
   const tag = (i, s) => String.fromCharCode(...b.subarray(i, i + s.length)) === s;
-  const size = (width, height) => (width > 0 && height > 0 ? { width, height } : null);
+  let format = "png";
+  const size = (width, height) => (width > 0 && height > 0 ? { width, height, format } : null);
   if (b.length >= 24 && b[0] === 0x89 && tag(1, "PNG") && tag(12, "IHDR")) return size(u32(16), u32(20));
+  format = "webp";
   if (b.length >= 30 && tag(0, "RIFF") && tag(8, "WEBP")) {
     if (tag(12, "VP8 ")) return size(le16(26) & 0x3fff, le16(28) & 0x3fff);
     if (tag(12, "VP8L")) {
@@ -26,6 +29,7 @@ export async function headerSize(blob) {
     return null;
   }
   if (b[0] !== 0xff || b[1] !== 0xd8) return null;
+  format = "jpeg";
   for (let i = 2; i + 9 < b.length;) { // JPEG: marker segments up to the frame header (SOFn)
     if (b[i] !== 0xff) return null;
     const marker = b[i + 1];

@@ -140,7 +140,7 @@ export class OrtBridge {
     // worker's event loop: one now, before seconds of inference without any
     if (handle.role === "model" && this.tilePool && this.tilePool.starting) await this.tilePool.turn();
     const feeds = {};
-    for (let i = 0; i < names.length; i++) feeds[names[i]] = await this.#placed(handle, tensors[i]);
+    for (let i = 0; i < names.length; i++) feeds[names[i]] = await this.#placed(handle, await settled(tensors[i]));
     let result;
     try {
       result = await handle.session.run(feeds, outputs);
@@ -177,6 +177,14 @@ export class OrtBridge {
 
   shape(tensor) { return Array.from(tensor.dims); }
 
+  /** A photo whose pixels are still being decoded: `pixels`, a Promise of its
+   * uint8 [height, width, 4] tensor. Python sees its shape at once; a graph run
+   * or the compose stage that reads it waits for the pixels (the time it waited:
+   * lastCompose.photoWait). */
+  laterImage(pixels, height, width) {
+    return { dims: [height, width, 4], later: pixels };
+  }
+
   newImage(height, width, channels) {
     return new this.ort.Tensor("uint8", new Uint8Array(height * width * channels), [height, width, channels]);
   }
@@ -191,6 +199,9 @@ export class OrtBridge {
    * `progress(done)` is asked before the first tile and then at most every
    * PROGRESS_MS; false (a cancel) stops the loop. Returns whether every tile was done. */
   async composeTiles(handle, rgba, coef, out, plan, names, extras, progress) {
+    const waitFrom = performance.now();
+    rgba = await settled(rgba);
+    const photoWait = performance.now() - waitFrom;
     const photo = await cpuData(rgba), coefs = await cpuData(coef);
     const photoDims = Array.from(rgba.dims), coefDims = Array.from(coef.dims), outDims = Array.from(out.dims);
     let done = 0, asked = -Infinity;
@@ -215,11 +226,11 @@ export class OrtBridge {
     const cut = (i, scratch) => cutTile(photo, photoDims, coefs, coefDims, mixed[i], scratch);
     const paste = (i, data, dims) => { pasteImage(out.data, outDims, data, dims, mixed[i][0], mixed[i][1]); done += 1; };
     let left = mixed.map((_, i) => i);
-    this.lastCompose = { helpers: 0, helped: 0 }; // for job:done
+    this.lastCompose = { helpers: 0, helped: 0, photoWait }; // for job:done
     if (this.tilePool && handle.ep === "wasm" && mixed.length >= HELPED_TILES) {
       const r = await this.tilePool.run({ graph: handle.url, count: mixed.length, cut, onTile: paste, goOn, everyMs: PROGRESS_MS,
         extras: names.map((name, k) => ({ name, type: extras[k].type, data: extras[k].data, dims: Array.from(extras[k].dims) })) });
-      this.lastCompose = { helpers: r.helpers, helped: r.helped };
+      this.lastCompose = { ...this.lastCompose, helpers: r.helpers, helped: r.helped };
       if (r.cancelled) return false;
       left = r.left;
     }
@@ -256,6 +267,16 @@ export class OrtBridge {
       if (h && h.session) await h.session.release().catch(() => {});
     }
   }
+}
+
+/** A tensor, or the one a laterImage stands for once its pixels are decoded. */
+async function settled(tensor) {
+  if (!tensor || !tensor.later) return tensor;
+  const t = await tensor.later;
+  if (t.dims[0] !== tensor.dims[0] || t.dims[1] !== tensor.dims[1]) {
+    throw coded("decode_failed", `the photo decoded at ${t.dims[1]}x${t.dims[0]}, not the ${tensor.dims[1]}x${tensor.dims[0]} its header gave`);
+  }
+  return t;
 }
 
 async function cpuData(tensor) {

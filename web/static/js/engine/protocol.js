@@ -19,12 +19,14 @@
 //     engine:ready  {backend: BackendInfo, timings}
 //     job:progress  {stage, fraction}
 //     job:done      {width, height, channels, bitmap: ImageBitmap (straight alpha),
-//                    backend: BackendInfo, timings, tiles, earlySessions}
+//                    backend: BackendInfo, timings, tiles, earlySessions, reduced}
 //                   (timings: stage -> ms; wireTypes: ms the wire types (msgspec)
 //                   took to load, null until they have: they load once the
 //                   engine is idle, not in the way of a photo; earlySessions:
 //                   the graphs whose sessions the worker started while the
-//                   photo decoded, from its header's size)
+//                   photo decoded, from its header's size; reduced: [h, w] of
+//                   the reduced decode of a large JPEG that the pre-process
+//                   read, or null; JobOptions.reduce false turns it off)
 //     job:encoded   {png: Blob, pixels: ArrayBuffer, ms}
 //                   | {code, sentence, detail, pixels}            (after job:done)
 //     job:error     {code, sentence, detail}
@@ -100,6 +102,7 @@ function checkJobOptions(o) {
   if (o.output !== undefined && !OUTPUTS.has(o.output)) return "output must be cutout or mask";
   if (o.refine !== undefined && typeof o.refine !== "boolean") return "refine must be true or false";
   if (o.best !== undefined && typeof o.best !== "boolean") return "best must be true or false";
+  if (o.reduce !== undefined && typeof o.reduce !== "boolean") return "reduce must be true or false";
   if (o.maxPixels !== undefined && !(Number.isFinite(o.maxPixels) && o.maxPixels > 0)) return "maxPixels must be positive";
   if (o.block !== undefined && !(Number.isInteger(o.block) && o.block >= 64 && o.block <= 8192)) return "block must be a whole number of pixels from 64 to 8192";
   if (o.model !== undefined && !/^[a-z0-9-]{1,40}$/.test(o.model)) return "model must be a manifest name";

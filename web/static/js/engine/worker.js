@@ -4,7 +4,7 @@
 
 import { KIND, PROTOCOL_VERSION, checkRequest, codeIn, sentenceFor } from "./protocol.js";
 import { chooseBackend, shouldFallBack, wantsTileHelpers, wasmBackend } from "./backends.js";
-import { decodeImage, encodeImage, toImageData } from "./image-io.js";
+import { decodeImage, decodeReduced, encodeImage, reducedSize, toImageData } from "./image-io.js";
 import { headerSize } from "./image-size.js";
 import { OrtBridge } from "./ort-bridge.js";
 import { keepOrtModule } from "./ort-module.js";
@@ -146,21 +146,22 @@ async function handleBoot(msg) {
   reply(KIND.READY, msg.id, { backend: backendInfo(state), timings, cache: { ...state.store.stats } });
 }
 
-async function runOnce(state, id, image, options) {
-  const { ort, jobs, bridge } = state;
-  const rgba = new ort.Tensor("uint8", image.pixels, [image.height, image.width, 4]);
+/** `photo`: {rgba, reduced}, the tensors (or laterImage) the job reads. */
+async function runOnce(state, id, photo, options) {
+  const { jobs, bridge } = state;
   const progress = (stage, fraction) => reply(KIND.PROGRESS, id, { stage, fraction });
   bridge.onDownload = (name, done, total) => reply(KIND.PROGRESS, id, { stage: "download", fraction: done / total, bytes: total });
   const jobOptions = { ...options, model: options.model || bridge.backend.model };
-  return callJobs(jobs.run_job, bridge, rgba, jobOptions, progress, () => engine.cancelled.has(id));
+  return callJobs(jobs.run_job, bridge, photo.rgba, jobOptions, progress, () => engine.cancelled.has(id),
+    photo.reduced || undefined); // undefined: Python's None (a JS null arrives as pyodide's jsnull)
 }
 
-async function runWithFallback(state, id, image, options) {
-  let result = await runOnce(state, id, image, options);
+async function runWithFallback(state, id, photo, options) {
+  let result = await runOnce(state, id, photo, options);
   if (result.error && shouldFallBack(state.bridge.backend, result.error.code)) {
     console.warn("WebGPU failed; retrying on WASM:", result.error.detail);
     await switchToWasm(state, result.error.code);
-    result = await runOnce(state, id, image, options);
+    result = await runOnce(state, id, photo, options);
   }
   return result;
 }
@@ -192,14 +193,16 @@ async function handleStart(msg) {
   const spare = engine.spare;
   engine.spare = null;
   const header = headerSize(msg.file).catch(() => null);
-  const decoding = timed(decodeImage(msg.file, options.maxPixels || MAX_PIXELS, { spare, header }));
+  let onFed;
+  const fed = new Promise((resolve) => { onFed = resolve; });
+  const decoding = timed(decodeImage(msg.file, options.maxPixels || MAX_PIXELS, { spare, header, onFed }));
   decoding.then(() => { if (!engine.started) reply(KIND.PROGRESS, msg.id, { stage: "boot", fraction: null }); },
     () => {}); // a decoding error is met below, after the engine's own
   const state = await untilReady(msg.id);
   clearTimeout(engine.wireTimer);
   engine.running = true;
   try {
-    await runJob(msg.id, options, state, t0, decoding, header);
+    await runJob(msg.id, options, state, t0, { file: msg.file, decoding, header, fed });
   } finally {
     engine.running = false;
     idleWork(state);
@@ -226,31 +229,80 @@ function openSessionsFor(state, size, options) {
   }
 }
 
-async function runJob(id, options, state, t0, decoding, header) {
+// A large JPEG is decoded a second time, reduced (1/2, 1/4 or 1/8: image-io.js
+// decodeReduced), and the job's pre-process reads that copy (pipeline.cutout's
+// `reduced`). The job starts once the copy is decoded and the full decoder has
+// every byte of the file; from then on the browser decodes the photo on a
+// thread of its own beside the inference, and the compose stage, the first to
+// read the photo, waits for it only if it must. A 24 MP photo's pre-process
+// read 96 MB of pixels (0.19-0.29 s here); its copy at 1/4 holds 6 MB.
+async function reducedFor(state, photo, size, options) {
+  if (options.reduce === false || engine.noReduce || !size || size.format !== "jpeg") return null;
+  if (size.width * size.height > (options.maxPixels || MAX_PIXELS)) return null;
+  const model = options.model || state.bridge.backend.model;
+  const need = state.jobs.reduced_size(size.height, size.width, { ...options, model });
+  const [height, width] = need.toJs();
+  need.destroy();
+  const target = reducedSize(size, { width, height });
+  if (!target) return null;
+  const started = performance.now();
+  const image = await decodeReduced(photo.file, target);
+  if (!image) console.debug("no reduced decode of this JPEG; the job reads the photo");
+  return image && { image, ms: performance.now() - started };
+}
+
+/** The job's tensors: {rgba, reduced} (see runOnce), how long the job waited
+ * for them, and a Promise of the decoded photo. */
+async function photoFor(state, photo, size, options) {
+  const { Tensor } = state.ort;
+  const tensor = (image) => new Tensor("uint8", image.pixels, [image.height, image.width, 4]);
+  const started = performance.now();
+  const reduced = await reducedFor(state, photo, size, options);
+  const decoded = photo.decoding.then(({ value }) => value);
+  if (!reduced) {
+    const { value: image, ms } = await photo.decoding;
+    return { tensors: { rgba: tensor(image), reduced: null }, wait: ms, decoded };
+  }
+  await photo.fed;
+  const turned = reduced.image.rotation % 180 !== 0;
+  const [height, width] = turned ? [size.width, size.height] : [size.height, size.width];
+  const later = decoded.then(tensor);
+  later.catch(() => {}); // met by the compose stage, or not at all if the job ends first
+  const rgba = state.bridge.laterImage(later, height, width);
+  return { tensors: { rgba, reduced: tensor(reduced.image) }, wait: performance.now() - started, decoded, reducedMs: reduced.ms };
+}
+
+async function runJob(id, options, state, t0, photo) {
   const helpers = state.bridge.tilePool;
-  const size = await header;
+  const size = await photo.header;
   if (size && helpers && size.width * size.height >= HELPER_PIXELS) helpers.start(state.tileGraphs);
   // started at once: the graph's bytes are read and checked while the photo decodes. Started
   // once the decoder had every byte (so that a creation's ~30 ms on this thread would not hold
   // up feeding it: image-io.js), the read finished only after the model's run, and the session
   // was made in the job after all
   const earlySessions = size ? openSessionsFor(state, size, options) : [];
-  const { value: image, ms: decodeMs } = await decoding;
-  if (helpers && image.width * image.height >= HELPER_PIXELS) helpers.start(state.tileGraphs);
+  const { tensors, wait: decodeMs, decoded, reducedMs } = await photoFor(state, photo, size, options);
+  if (helpers && !size) decoded.then((image) => { if (image.width * image.height >= HELPER_PIXELS) helpers.start(state.tileGraphs); }, () => {});
   const t1 = performance.now();
   const before = { ...state.bridge.timings };
-  const result = await runWithFallback(state, id, image, options).finally(() => keepSpare(image.pixels.buffer));
+  const result = await runWithFallback(state, id, tensors, options)
+    .finally(() => decoded.then((image) => keepSpare(image.pixels.buffer), () => {}));
   if (result.error) throw Object.assign(new Error(result.error.detail), result.error);
   const out = result.out;
   const [height, width, channels] = out.dims;
   // the page shows a bitmap made here; the pixels stay for the PNG encoder and
   // go to the page with the PNG (moved, not copied: a 24 MP copy took ~0.1 s)
   const bitmap = await createImageBitmap(toImageData(out.data, width, height, channels), { premultiplyAlpha: "none" });
-  const timings = { decode: decodeMs, wait: t1 - t0 - decodeMs, ...result.timings, wireTypes: state.timings.wire ?? null,
+  const compose = state.bridge.lastCompose || {};
+  const photoWait = compose.photoWait || 0; // the compose stage waiting for the photo's decode: counted as decoding
+  const timings = { decode: decodeMs + photoWait, wait: t1 - t0 - decodeMs, ...result.timings, wireTypes: state.timings.wire ?? null,
     fetch: state.bridge.timings.fetch - before.fetch,
     session: state.bridge.timings.session - before.session, total: performance.now() - t0 };
-  reply(KIND.DONE, id, { width, height, channels, bitmap, backend: backendInfo(state), timings, earlySessions,
-    tiles: { ...result.tiles, ...state.bridge.lastCompose, helpersRunning: helpers ? helpers.helpers.length : 0 }, cache: { ...state.store.stats } }, [bitmap]);
+  if (result.timings.compose !== undefined) timings.compose = result.timings.compose - photoWait;
+  if (reducedMs !== undefined) Object.assign(timings, { reducedDecode: reducedMs, fullDecode: (await photo.decoding).ms });
+  reply(KIND.DONE, id, { width, height, channels, bitmap, backend: backendInfo(state), timings, earlySessions, reduced: result.reduced,
+    tiles: { ...result.tiles, helpers: compose.helpers || 0, helped: compose.helped || 0, helpersRunning: helpers ? helpers.helpers.length : 0 },
+    cache: { ...state.store.stats } }, [bitmap]);
   // not awaited: the next photo need not wait for this one's PNG (~2 s at 24 MP)
   sendPng(state, id, out.data, width, height, channels);
 }
