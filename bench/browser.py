@@ -35,6 +35,11 @@ HELPER_PIXELS = 4_000_000  # photos this large may get the tile helpers (web/sta
 # the same warm visit with ?helpers=1: tile helpers forced on (by default only where each has a core of
 # its own beside the engine's threads: backends.js wantsTileHelpers), measured in the same run
 WITH_HELPERS = "warm, tile helpers"
+# the same warm visit with ?reduce=0: the pre-process reads the photo in full, not the reduced decode
+# of a large JPEG (worker.js photoFor); the same-run baseline of that route, inference figures included
+READ_IN_FULL = "warm, read in full"
+REDUCED_FROM = 2 * 1024  # a JPEG reduces (1/2 at least) where both sides stay >= ISNet's 1024 long side
+EXTRA_QUERY = {WITH_HELPERS: "&helpers=1", READ_IN_FULL: "&reduce=0"}
 STAND_IN = "test=1&model=stand-in-ellipse"
 
 
@@ -71,14 +76,17 @@ def sized_runs(browser, url: str, photos: dict, backend: str, query: str = "", m
     With `again`, the warm visit cuts the photo out a second time, in the same
     page (no first-run costs): that job goes into again[label]. Photos with tile
     helpers (WASM, HELPER_PIXELS) get one more warm visit with them forced on, for
-    comparison in the same run (WITH_HELPERS; its second job in again[(label, WITH_HELPERS)])."""
+    comparison in the same run (WITH_HELPERS; its second job in again[(label, WITH_HELPERS)]); photos that
+    reduce (REDUCED_FROM) one more with the photo read in full (READ_IN_FULL, likewise)."""
     rows = []
     for n, (label, photo) in enumerate(photos.items()):
         size = SIZES[label][0] * SIZES[label][1]
-        visits = [*modes, WITH_HELPERS] if backend == "wasm" and "warm" in modes and size >= HELPER_PIXELS else modes
+        visits = list(modes)
+        if backend == "wasm" and "warm" in modes:
+            visits += [WITH_HELPERS] * (size >= HELPER_PIXELS) + [READ_IN_FULL] * (max(SIZES[label]) >= REDUCED_FROM)
         with browser.profile() as context:  # a new on-disk profile: the first visit is cold
             for mode in visits:
-                extra = "&helpers=1" if mode == WITH_HELPERS else ""
+                extra = EXTRA_QUERY.get(mode, "")
                 with TabMemory(browser.tag) as mem:
                     page, boot = open_app(context, url, f"backend={backend}&{query}{extra}")
                     job = app_job(page, photo)
@@ -232,7 +240,9 @@ def report(args, stage_rows, webgpu_rows, ours, peers, first_results, again, war
              "use it; *page load → result shown*: from the page's navigation start. "
              "*runtime boot*: onnxruntime-web + Pyodide + engine package; *model fetch+verify*: download (cold) or "
              "Cache Storage read (warm) plus sha256 of every model/graph; *post-process*: refine + full-resolution "
-             "compose. Sized photos are alphamatting GT18 upscaled (the eval photos are all under 0.6 MP). "
+             "compose; *decode*: until the job could start plus any wait of its compose stage for the photo (a JPEG "
+             "2048 px or more across is also decoded reduced, 1/2 to 1/8, for the pre-process, while its full decode "
+             "goes on beside the inference: web/static/js/engine/worker.js photoFor). Sized photos are alphamatting GT18 upscaled (the eval photos are all under 0.6 MP). "
              "The machine is shared: timings swing ±50% between runs; compare within one run. "
              "Each visit's renderer process has exited before the next visit starts (bench/browser_run.py "
              "close_visit): a process still running would give the next page its compiled, already optimised "
@@ -297,7 +307,12 @@ def _stages(job: dict) -> str:
              "post-process": job.get("refine", 0) + job.get("compose", 0)}
     # the file's hand-over to the engine worker, any wait for it, the bitmap and the page's drawing
     parts["the rest"] = job["shown"] - job.get("model", 0) - sum(parts.values())
-    return "besides inference: " + ", ".join(f"{k} {v / 1000:.2f}" for k, v in parts.items()) + " s"
+    text = "besides inference: " + ", ".join(f"{k} {v / 1000:.2f}" for k, v in parts.items()) + " s"
+    if job.get("reduced"):
+        h, w = job["reduced"]
+        text += (f" (pre-process from a {w}×{h} decode in {job['reducedDecode'] / 1000:.2f} s; the full decode, "
+                 f"{job['fullDecode'] / 1000:.2f} s on its own clock, ran beside the inference)")
+    return text
 
 
 def targets(stage_rows, ours, first_results: dict, again: dict) -> str:
@@ -305,9 +320,10 @@ def targets(stage_rows, ours, first_results: dict, again: dict) -> str:
     lines = []
     for r in stage_rows:
         mode = r[1].removeprefix("wasm ")
-        if r[1].startswith("wasm") and mode in ("warm", WITH_HELPERS):
+        if r[1].startswith("wasm") and mode in ("warm", WITH_HELPERS, READ_IN_FULL):
             job = again.get(r[0] if mode == "warm" else (r[0], mode))
-            label = f"- {r[0]} warm" if mode == "warm" else "  - the same visit with tile helpers forced on (?helpers=1)"
+            label = {"warm": f"- {r[0]} warm", WITH_HELPERS: "  - the same visit with tile helpers forced on (?helpers=1)",
+                     READ_IN_FULL: "  - the same visit with the photo read in full by the pre-process (?reduce=0)"}[mode]
             lines.append(f"{label}: result shown / inference = {float(r[9]) / float(r[7]):.2f}×, "
                          f"PNG ready / inference = {float(r[11]) / float(r[7]):.2f}× "
                          f"(target ≤ 1.3× at 24 MP); tab peak RSS {r[13]} MiB"
