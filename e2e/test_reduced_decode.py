@@ -160,3 +160,16 @@ def test_real_photo_through_isnet_from_a_reduced_decode(page, photo, tmp_path):
     print(f"IoU reduced {scores[0]:.4f}, full read {scores[1]:.4f}")
     assert min(scores) >= IOU_FLOOR, scores
     _assert_close(r["histogram"], mean=MEAN_TOL, p999=P999_TOL)
+
+
+def test_reduced_size_is_the_smallest_scale_that_keeps_the_need(page):
+    """libjpeg's scales 1/8, 1/4, 1/2 (sides rounded up); null where even 1/2 is too small."""
+    got = page.evaluate("""async () => {
+        const { reducedSize } = await import("/js/engine/image-io.js");
+        const need = { width: 1024, height: 683 };
+        return [[6000, 4000], [8000, 6000], [3000, 2000], [2047, 1365], [3001, 1999], [1800, 1200], [9000, 3000]]
+            .map(([width, height]) => reducedSize({ width, height }, need));
+    }""")
+    assert got == [{"width": 1500, "height": 1000, "factor": 4}, {"width": 2000, "height": 1500, "factor": 4},
+                   {"width": 1500, "height": 1000, "factor": 2}, {"width": 1024, "height": 683, "factor": 2},
+                   {"width": 1501, "height": 1000, "factor": 2}, None, {"width": 2250, "height": 750, "factor": 4}]

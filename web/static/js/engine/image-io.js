@@ -68,15 +68,17 @@ export function reducedSize(size, need) {
   return null;
 }
 
-/** `blob`, a JPEG, decoded at `reduced` (reducedSize) by ImageDecoder, upright:
- * {width, height, pixels}, or null where the browser cannot (no ImageDecoder,
- * a YUV frame) or gives another size (Chrome picks the largest of its scales
- * that fits the size asked for). */
+/** `blob`, a JPEG, decoded at `reduced` (reducedSize) by ImageDecoder:
+ * {image: {width, height, pixels, rotation} upright, or null where the browser
+ * could not (no ImageDecoder, a YUV frame, a damaged file) or gave another
+ * size (Chrome picks the largest of its scales that fits the size asked for);
+ * ignored: true where it decoded the file at full size, not scaling at all}. */
 export async function decodeReduced(blob, reduced) {
-  if (!self.ImageDecoder) return null;
+  if (!self.ImageDecoder) return { image: null, ignored: true };
   const image = await decodeFrame(blob.stream(), "image/jpeg", Infinity, { desired: reduced }).catch(() => null);
-  const stored = image && (image.rotation % 180 ? [image.height, image.width] : [image.width, image.height]);
-  return image && stored[0] === reduced.width && stored[1] === reduced.height ? image : null;
+  const [width, height] = !image ? [0, 0] : image.rotation % 180 ? [image.height, image.width] : [image.width, image.height];
+  if (width === reduced.width && height === reduced.height) return { image, ignored: false };
+  return { image: null, ignored: width >= reduced.width * reduced.factor };
 }
 
 const PAGE = 4096;

@@ -19,7 +19,8 @@ const MAX_PIXELS = 64_000_000;
 const HELPER_PIXELS = 4_000_000;
 const TILE_GRAPH = "graph-compose"; // the helpers make its session as they start (others when first asked)
 // spare: the last job's photo buffer, for the next photo's pixels (image-io.js decodeImage)
-const engine = { ready: null, started: false, cancelled: new Set(), waiting: new Map(), queue: Promise.resolve(), spare: null, spareTimer: 0, wireTimer: 0, running: false, encoding: 0 };
+const engine = { ready: null, started: false, cancelled: new Set(), waiting: new Map(), queue: Promise.resolve(), spare: null, spareTimer: 0, wireTimer: 0, running: false, encoding: 0,
+  noReduce: false }; // noReduce: this browser's ImageDecoder does not scale JPEGs (reducedFor)
 
 function reply(type, id, fields = {}, transfer = []) {
   self.postMessage({ v: PROTOCOL_VERSION, type, id, ...fields }, transfer);
@@ -246,7 +247,8 @@ async function reducedFor(state, photo, size, options) {
   const target = reducedSize(size, { width, height });
   if (!target) return null;
   const started = performance.now();
-  const image = await decodeReduced(photo.file, target);
+  const { image, ignored } = await decodeReduced(photo.file, target);
+  if (ignored) engine.noReduce = true; // this browser decodes every JPEG in full: no second decode from now on
   if (!image) console.debug("no reduced decode of this JPEG; the job reads the photo");
   return image && { image, ms: performance.now() - started };
 }
