@@ -50,9 +50,9 @@ def files(tmp_path_factory):
 # Through the engine's client (js/engine/client.js), as test_tile_helpers.py: the
 # raw pixels of both reads, compared in the page (the app's own downloads of a
 # photo this large cost a credit)
-SETUP = """async () => {
+SETUP = """async (fault = "") => {
   const { EngineClient } = await import("/js/engine/client.js");
-  const engine = new EngineClient({ backend: "wasm", test: true });
+  const engine = new EngineClient({ backend: "wasm", test: true, fault });
   await engine.ready;
   const input = document.createElement("input");
   input.type = "file";
@@ -61,7 +61,9 @@ SETUP = """async () => {
   const job = async (reduce, model) => {
     try {
       const r = await engine.cutout(input.files[0], { ...(model ? { model } : {}), reduce });
-      return { ...r, pixels: new Uint8Array(await r.pixels) };
+      const pixels = new Uint8Array(await r.pixels);
+      const sha = Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", pixels)), (b) => b.toString(16).padStart(2, "0")).join("");
+      return { ...r, pixels, sha };
     } catch (e) {
       return { error: e.code };
     }
@@ -83,8 +85,8 @@ SETUP = """async () => {
       if (fast.pixels[i] > 128) { rows.add(Math.floor(p / fast.width)); cols.add(p % fast.width); }
     }
     const shape = (r) => [r.height, r.width, r.channels];
-    return { fast: { shape: shape(fast), reduced: fast.reduced, timings: fast.timings },
-             full: { shape: shape(full), reduced: full.reduced, timings: full.timings },
+    const summary = (r) => ({ shape: shape(r), reduced: r.reduced, timings: r.timings, decodedIn: r.decodedIn, sha: r.sha });
+    return { fast: summary(fast), full: summary(full),
              histogram, rows: rows.size, cols: cols.size, ...(alphas ? { alphas: [alpha(fast), alpha(full)] } : {}) };
   };
 }"""
@@ -173,3 +175,20 @@ def test_reduced_size_is_the_smallest_scale_that_keeps_the_need(page):
     assert got == [{"width": 1500, "height": 1000, "factor": 4}, {"width": 2000, "height": 1500, "factor": 4},
                    {"width": 1500, "height": 1000, "factor": 2}, {"width": 1024, "height": 683, "factor": 2},
                    {"width": 1501, "height": 1000, "factor": 2}, None, {"width": 2250, "height": 750, "factor": 4}]
+
+
+def test_photos_are_decoded_in_a_worker_of_their_own(page, browser, app_url, files):
+    """photo-decoder.js: the decoder's worker by default; where it fails, the
+    engine worker decodes the photo itself, to the same cutout."""
+    ctx = browser.new_context()
+    try:
+        failing = open_app(ctx, app_url, f"backend=wasm&{STAND_IN}")
+        failing.evaluate(SETUP, "decoder-worker")
+        for name in ("plain", "turned"):
+            ours, fallback = _both_reads(page, files[name]), _both_reads(failing, files[name])
+            assert ours["fast"]["decodedIn"] == ours["full"]["decodedIn"] == "decoder worker", ours["fast"]
+            assert fallback["fast"]["decodedIn"] == fallback["full"]["decodedIn"] == "engine worker", fallback["fast"]
+            assert fallback["fast"]["reduced"] == ours["fast"]["reduced"]
+            assert (fallback["fast"]["sha"], fallback["full"]["sha"]) == (ours["fast"]["sha"], ours["full"]["sha"]), name
+    finally:
+        ctx.close()

@@ -16,7 +16,8 @@ function bootOptions() {
   return {
     backend: ["auto", "webgpu", "wasm"].includes(backend) ? backend : "auto",
     test: params.get("test") === "1", // enables the stand-in model used by end-to-end tests
-    fault: params.get("fault") || "", // "webgpu-create" | "webgpu-run" | "tile-helper": simulated failures, for tests
+    // "webgpu-create" | "webgpu-run" | "tile-helper" | "decoder-worker": simulated failures, for tests
+    fault: params.get("fault") || "",
     // compose tiles in tile helpers: "0" never, "1" always (tests, bench); else "auto" (backends.js wantsTileHelpers)
     tileHelpers: { 0: false, 1: true }[params.get("helpers")] ?? "auto",
     // the model's warm-up run as the engine starts (ort-bridge.js #warmUp): "0" never, "1" always
@@ -113,6 +114,7 @@ async function cutout(file) {
     status.idle(`Done in ${secs} s: ${result.width} × ${result.height} pixels.`, 1);
     $("details").textContent = `Ran on ${result.backend.label}. Nothing was uploaded.`;
     document.body.dataset.timings = JSON.stringify({ ...result.timings, reduced: result.reduced }); // read by bench/browser.py
+    document.body.dataset.decodedIn = result.decodedIn || ""; // which worker decoded the photo (tests)
     document.body.dataset.tiles = JSON.stringify(result.tiles || {}); // compose tiles and who ran them: tests, bench
     for (const b of Object.values(saveButtons)) b.disabled = false;
     document.body.dataset.job = "done";

@@ -19,14 +19,16 @@
 //     engine:ready  {backend: BackendInfo, timings}
 //     job:progress  {stage, fraction}
 //     job:done      {width, height, channels, bitmap: ImageBitmap (straight alpha),
-//                    backend: BackendInfo, timings, tiles, earlySessions, reduced}
+//                    backend: BackendInfo, timings, tiles, earlySessions, reduced, decodedIn}
 //                   (timings: stage -> ms; wireTypes: ms the wire types (msgspec)
 //                   took to load, null until they have: they load once the
 //                   engine is idle, not in the way of a photo; earlySessions:
 //                   the graphs whose sessions the worker started while the
 //                   photo decoded, from its header's size; reduced: [h, w] of
 //                   the reduced decode of a large JPEG that the pre-process
-//                   read, or null; JobOptions.reduce false turns it off)
+//                   read, or null; JobOptions.reduce false turns it off;
+//                   decodedIn: "decoder worker", or "engine worker" where that
+//                   worker could not run: photo-decoder.js)
 //     job:encoded   {png: Blob, pixels: ArrayBuffer, ms}
 //                   | {code, sentence, detail, pixels}            (after job:done)
 //     job:error     {code, sentence, detail}

@@ -4,9 +4,10 @@
 
 import { KIND, PROTOCOL_VERSION, checkRequest, codeIn, sentenceFor } from "./protocol.js";
 import { chooseBackend, shouldFallBack, wantsTileHelpers, wasmBackend } from "./backends.js";
-import { decodeImage, decodeReduced, encodeImage, reducedSize, toImageData } from "./image-io.js";
+import { decodeReduced, encodeImage, reducedSize, toImageData } from "./image-io.js";
 import { headerSize } from "./image-size.js";
 import { OrtBridge } from "./ort-bridge.js";
+import { PhotoDecoder } from "./photo-decoder.js";
 import { keepOrtModule } from "./ort-module.js";
 import { loadEngineManifest, loadOrt, loadPython, loadWireTypes, openAssets } from "./runtime.js";
 
@@ -20,7 +21,8 @@ const HELPER_PIXELS = 4_000_000;
 const TILE_GRAPH = "graph-compose"; // the helpers make its session as they start (others when first asked)
 // spare: the last job's photo buffer, for the next photo's pixels (image-io.js decodeImage)
 const engine = { ready: null, started: false, cancelled: new Set(), waiting: new Map(), queue: Promise.resolve(), spare: null, spareTimer: 0, wireTimer: 0, running: false, encoding: 0,
-  noReduce: false }; // noReduce: this browser's ImageDecoder does not scale JPEGs (reducedFor)
+  noReduce: false, decoder: null }; // noReduce: this browser's ImageDecoder does not scale JPEGs (reducedFor);
+// decoder: the PhotoDecoder, made as the engine starts
 
 function reply(type, id, fields = {}, transfer = []) {
   self.postMessage({ v: PROTOCOL_VERSION, type, id, ...fields }, transfer);
@@ -109,6 +111,8 @@ function backendInfo(state) {
 /** Boot once; when the engine is ready, load the wire types and cache the
  * graphs not used yet, once no job has come for a while (idleWork). */
 function startEngine(options, onProgress) {
+  // started with the engine: a photo dropped while it boots is decoded meanwhile
+  if (!engine.decoder) engine.decoder = new PhotoDecoder({ fault: options.fault || "" });
   const ready = boot(options, onProgress);
   engine.ready = ready;
   engine.started = false;
@@ -196,7 +200,7 @@ async function handleStart(msg) {
   const header = headerSize(msg.file).catch(() => null);
   let onFed;
   const fed = new Promise((resolve) => { onFed = resolve; });
-  const decoding = timed(decodeImage(msg.file, options.maxPixels || MAX_PIXELS, { spare, header, onFed }));
+  const decoding = timed(engine.decoder.decode(msg.file, options.maxPixels || MAX_PIXELS, { spare, header, onFed }));
   decoding.then(() => { if (!engine.started) reply(KIND.PROGRESS, msg.id, { stage: "boot", fraction: null }); },
     () => {}); // a decoding error is met below, after the engine's own
   const state = await untilReady(msg.id);
@@ -232,10 +236,10 @@ function openSessionsFor(state, size, options) {
 
 // A large JPEG is decoded a second time, reduced (1/2, 1/4 or 1/8: image-io.js
 // decodeReduced), and the job's pre-process reads that copy (pipeline.cutout's
-// `reduced`). The job starts once the copy is decoded and the full decoder has
-// every byte of the file; from then on the browser decodes the photo on a
-// thread of its own beside the inference, and the compose stage, the first to
-// read the photo, waits for it only if it must. A 24 MP photo's pre-process
+// `reduced`). The job starts once the copy is decoded (and, where the photo is
+// decoded on this thread, not in the decoder's worker, once the full decoder has
+// every byte of the file); the photo is decoded beside the inference, and the
+// compose stage, the first to read it, waits for it only if it must. A 24 MP photo's pre-process
 // read 96 MB of pixels (0.19-0.29 s here); its copy at 1/4 holds 6 MB.
 async function reducedFor(state, photo, size, options) {
   if (options.reduce === false || engine.noReduce || !size || size.format !== "jpeg") return null;
@@ -261,6 +265,7 @@ async function photoFor(state, photo, size, options) {
   const started = performance.now();
   const reduced = await reducedFor(state, photo, size, options);
   const decoded = photo.decoding.then(({ value }) => value);
+  decoded.catch(() => {}); // met below, or by the job
   if (!reduced) {
     const { value: image, ms } = await photo.decoding;
     return { tensors: { rgba: tensor(image), reduced: null }, wait: ms, decoded };
@@ -302,7 +307,8 @@ async function runJob(id, options, state, t0, photo) {
     session: state.bridge.timings.session - before.session, total: performance.now() - t0 };
   if (result.timings.compose !== undefined) timings.compose = result.timings.compose - photoWait;
   if (reducedMs !== undefined) Object.assign(timings, { reducedDecode: reducedMs, fullDecode: (await photo.decoding).ms });
-  reply(KIND.DONE, id, { width, height, channels, bitmap, backend: backendInfo(state), timings, earlySessions, reduced: result.reduced,
+  const decodedIn = (await decoded.catch(() => ({}))).inThread ? "engine worker" : "decoder worker";
+  reply(KIND.DONE, id, { width, height, channels, bitmap, backend: backendInfo(state), timings, earlySessions, reduced: result.reduced, decodedIn,
     tiles: { ...result.tiles, helpers: compose.helpers || 0, helped: compose.helped || 0, helpersRunning: helpers ? helpers.helpers.length : 0 },
     cache: { ...state.store.stats } }, [bitmap]);
   // not awaited: the next photo need not wait for this one's PNG (~2 s at 24 MP)
