@@ -5,7 +5,9 @@ photo read in full (JobOptions.reduce false) within a small tolerance; a
 damaged JPEG ends as it does without the copy, and the next photo still works.
 Mostly with the stand-in model (every real graph, a fixed ellipse instead of
 ISNet: the copy changes only what the guided filter is guided by); one real
-photo with ISNet, against its ground truth."""
+photo with ISNet, against its ground truth. And photos are decoded in a worker
+of their own (photo-decoder.js), or, where it fails, in the engine worker, to
+the same cutout."""
 
 from __future__ import annotations
 
