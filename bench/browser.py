@@ -323,10 +323,12 @@ def _undisturbed(row, stage_rows) -> str:
     if row[1] == f"wasm {READ_IN_FULL}":
         return ""
     full = next((r for r in stage_rows if r[0] == row[0] and r[1] == f"wasm {READ_IN_FULL}"), None)
-    if not full:
-        return ""
-    inference = min(float(row[7]), float(full[7]))
-    return f"; against the read-in-full visit's inference if smaller ({inference:.2f} s): {float(row[9]) / inference:.2f}×"
+    return _against(float(row[9]), float(row[7]), float(full[7])) if full else ""
+
+
+def _against(shown: float, inference: float, baseline: float) -> str:
+    inference = min(inference, baseline)
+    return f"; against the read-in-full visit's inference if smaller ({inference:.2f} s): {shown / inference:.2f}×"
 
 
 def _next_undisturbed(row, mode: str, job: dict, again: dict) -> str:
@@ -334,8 +336,7 @@ def _next_undisturbed(row, mode: str, job: dict, again: dict) -> str:
     full = again.get((row[0], READ_IN_FULL))
     if mode == READ_IN_FULL or not full:
         return ""
-    inference = min(job["model"], full["model"]) / 1000
-    return f"; against the read-in-full visit's inference if smaller ({inference:.2f} s): {job['shown'] / 1000 / inference:.2f}×"
+    return _against(job["shown"] / 1000, job["model"] / 1000, full["model"] / 1000)
 
 
 def targets(stage_rows, ours, first_results: dict, again: dict) -> str:

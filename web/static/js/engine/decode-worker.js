@@ -3,16 +3,14 @@
 // (photo-decoder.js says why). Errors go back with their code.
 
 import { decodeImage } from "./image-io.js";
-import { headerSize } from "./image-size.js";
 
-self.onmessage = async ({ data: { id, file, maxPixels, spare, fault } }) => {
+self.onmessage = async ({ data: { id, file, maxPixels, spare, size, fault } }) => {
   if (fault === "decoder-worker") { // uncaught, outside this async handler: the worker's error event, as a crash
     setTimeout(() => { throw new Error("simulated decoder worker failure"); });
     return;
   }
   try {
-    const header = headerSize(file).catch(() => null);
-    const image = await decodeImage(file, maxPixels, { spare, header });
+    const image = await decodeImage(file, maxPixels, { spare, header: Promise.resolve(size || null) });
     const { width, height, pixels } = image;
     self.postMessage({ id, width, height, pixels }, [pixels.buffer]);
   } catch (e) {

@@ -40,7 +40,8 @@ export class PhotoDecoder {
     onFed(); // the worker feeds the browser's decoder the file itself
     const id = this.next++;
     const answer = new Promise((resolve, reject) => this.pending.set(id, { resolve, reject }));
-    this.worker.postMessage({ id, file, maxPixels, spare, fault: this.fault }, spare ? [spare] : []);
+    const size = await header; // read once, by the caller: the worker sizes its buffer from it
+    this.worker.postMessage({ id, file, maxPixels, spare, size, fault: this.fault }, spare ? [spare] : []);
     const msg = await answer;
     if (msg.broken) return { ...(await decodeImage(file, maxPixels, { header })), inThread: true }; // its spare went with the worker
     if (msg.error) throw msg.error.code ? new ImageError(msg.error.code, msg.error.detail) : new Error(msg.error.detail);

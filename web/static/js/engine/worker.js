@@ -151,12 +151,17 @@ async function handleBoot(msg) {
   reply(KIND.READY, msg.id, { backend: backendInfo(state), timings, cache: { ...state.store.stats } });
 }
 
+/** A job's options with the model named: the one asked for, else the backend's. */
+function withModel(state, options) {
+  return { ...options, model: options.model || state.bridge.backend.model };
+}
+
 /** `photo`: {rgba, reduced}, the tensors (or laterImage) the job reads. */
 async function runOnce(state, id, photo, options) {
   const { jobs, bridge } = state;
   const progress = (stage, fraction) => reply(KIND.PROGRESS, id, { stage, fraction });
   bridge.onDownload = (name, done, total) => reply(KIND.PROGRESS, id, { stage: "download", fraction: done / total, bytes: total });
-  const jobOptions = { ...options, model: options.model || bridge.backend.model };
+  const jobOptions = withModel(state, options);
   return callJobs(jobs.run_job, bridge, photo.rgba, jobOptions, progress, () => engine.cancelled.has(id),
     photo.reduced || undefined); // undefined: Python's None (a JS null arrives as pyodide's jsnull)
 }
@@ -221,8 +226,7 @@ async function handleStart(msg) {
 // Returns the names of those it started.
 function openSessionsFor(state, size, options) {
   try {
-    const model = options.model || state.bridge.backend.model;
-    const names = state.jobs.open_for(state.bridge, size.height, size.width, { ...options, model });
+    const names = state.jobs.open_for(state.bridge, size.height, size.width, withModel(state, options));
     try {
       return names.toJs();
     } finally {
@@ -244,8 +248,7 @@ function openSessionsFor(state, size, options) {
 async function reducedFor(state, photo, size, options) {
   if (options.reduce === false || engine.noReduce || !size || size.format !== "jpeg") return null;
   if (size.width * size.height > (options.maxPixels || MAX_PIXELS)) return null;
-  const model = options.model || state.bridge.backend.model;
-  const need = state.jobs.reduced_size(size.height, size.width, { ...options, model });
+  const need = state.jobs.reduced_size(size.height, size.width, withModel(state, options));
   const [height, width] = need.toJs();
   need.destroy();
   const target = reducedSize(size, { width, height });
