@@ -32,10 +32,11 @@ from .report import write_section
 SIZES = {"1 MP": (1224, 816), "12 MP": (4240, 2832), "24 MP": (6000, 4000)}
 PHOTOS = ROOT / ".cache" / "bench-photos"
 WARM_REPEATS = 5  # visits of the first photo for the warm-visit target, second and later ones (one swings ±10%)
-# A person's second visit: Chrome compiles onnxruntime's and Pyodide's WebAssembly again (its code cache for
-# them is written during that visit, and read from the third on), and the first job's inference and compose
-# ran slower than the next job's (24 MP, 8 visits of one profile: +0.8 s and +0.35 s on the second visit,
-# ~+0.1 s each on later ones). Its own row, before the warm visits, which all come later and so compare alike.
+# A person's second visit starts from the machine code Chrome cached for onnxruntime's and Pyodide's
+# WebAssembly during the first (onnxruntime's: 1.6 MB, then 3.5 MB), and caches more during it (4.1 MB); its
+# first job's inference and compose ran slower than the next job's (24 MP, 8 visits of one profile: +0.8 s
+# and +0.35 s on the second visit, ~+0.1 s each on later ones). So it has a row of its own, before the warm
+# visits, which all come after it and compare alike.
 SECOND = "second visit"
 HELPER_PIXELS = 4_000_000  # photos this large may get the tile helpers (web/static/js/engine/worker.js)
 # the same warm visit with ?helpers=1: tile helpers forced on (by default only where each has a core of
@@ -271,10 +272,11 @@ def report(args, stage_rows, webgpu_rows, ours, peers, first_results, second, ag
              "Each visit's renderer process has exited before the next visit starts (bench/browser_run.py "
              "close_visit): a process still running would give the next page its compiled, already optimised "
              "WebAssembly, which a person's later visit does not have. Each photo's visits run in a browser with a "
-             "new profile of its own on disk, as a person's browser has: the first visit is cold; on the second, "
-             "Chrome compiles onnxruntime's and Pyodide's WebAssembly again and writes the machine code to its "
-             "code cache (kept only on disk), which the visits after it reuse (js/engine/wasm-compile.js). The "
-             "*second visit* rows are that visit; the *warm* rows come after it.\n",
+             "new profile of its own on disk, as a person's browser has: the first visit is cold; Chrome caches "
+             "the machine code it compiled from onnxruntime's and Pyodide's WebAssembly (its code cache, only on "
+             "disk; js/engine/wasm-compile.js) during the first visit and adds to it during the second, whose "
+             "first job ran slower than later visits' (bench/browser.py SECOND). The *second visit* rows are "
+             "that visit; the *warm* rows come after it.\n",
              "### Stages, WASM (2 threads) and WebGPU\n", table(STAGE_HEADER, stage_rows + webgpu_rows)]
     if webgpu_rows:
         parts.append("WebGPU rows use SwiftShader (software) with the test stand-in instead of ISNet: pre/post "
@@ -342,9 +344,11 @@ def _stages(job: dict) -> str:
 
 def _undisturbed(row, stage_rows) -> str:
     """For a visit whose photo was decoded beside its inference (a reduced JPEG:
-    the full decode then shares the cores with the model and can slow it), the
+    the full decode then shares the cores with the model and could slow it), the
     ratio against the smaller of its inference and that of the same photo's
-    read-in-full visit, in which nothing ran beside the model."""
+    read-in-full visit, in which nothing ran beside the model. (Where the
+    read-in-full visit came later than the warm one, after Chrome had cached
+    more optimised code, most of the gap between them was that.)"""
     if row[1] == f"wasm {READ_IN_FULL}":
         return ""
     full = next((r for r in stage_rows if r[0] == row[0] and r[1] == f"wasm {READ_IN_FULL}"), None)
