@@ -33,7 +33,7 @@ SIZES = {"1 MP": (1224, 816), "12 MP": (4240, 2832), "24 MP": (6000, 4000)}
 PHOTOS = ROOT / ".cache" / "bench-photos"
 WARM_REPEATS = 5  # visits of the first photo for the warm-visit target, second and later ones (one swings ±10%)
 # A person's second visit starts from the machine code Chrome cached for onnxruntime's and Pyodide's
-# WebAssembly during the first (onnxruntime's: 1.6 MB, then 3.5 MB), and caches more during it (4.1 MB); its
+# WebAssembly during the first (onnxruntime's: 1.4-1.6 MB, then 3.5 MB), and caches more during it (4.1-4.2 MB); its
 # first job's inference and compose ran slower than the next job's (24 MP, 8 visits of one profile: +0.8 s
 # and +0.35 s on the second visit, ~+0.1 s each on later ones). So it has a row of its own, before the warm
 # visits, which all come after it and compare alike.
