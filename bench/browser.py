@@ -35,8 +35,11 @@ WARM_REPEATS = 5  # visits of the first photo for the warm-visit target, second 
 # A person's second visit starts from the machine code Chrome cached for onnxruntime's and Pyodide's
 # WebAssembly during the first (onnxruntime's: 1.4-1.6 MB, then 3.5 MB), and caches more during it (4.1-4.2 MB); its
 # first job's inference and compose ran slower than the next job's (24 MP, 8 visits of one profile: +0.8 s
-# and +0.35 s on the second visit, ~+0.1 s each on later ones). So it has a row of its own, before the warm
-# visits, which all come after it and compare alike.
+# and +0.35 s on the second visit, ~+0.1 s each on later ones). Chrome's trace (v8.wasm) shows why, on 2 cores:
+# V8's background threads compiled on each visit what the cache lacked, beside the engine's boot and its
+# first job (24 MP, visits 2 and 3: ~6300 functions by Liftoff, 0.66 and 0.54 s; 193 and 154 by TurboFan;
+# only the second visit wrote the cache again). So it has a row of its own, before the warm visits, which all
+# come after it and compare alike.
 SECOND = "second visit"
 HELPER_PIXELS = 4_000_000  # photos this large may get the tile helpers (web/static/js/engine/worker.js)
 # the same warm visit with ?helpers=1: tile helpers forced on (by default only where each has a core of
