@@ -114,7 +114,6 @@ async function cutout(file) {
     status.idle(`Done in ${secs} s: ${result.width} × ${result.height} pixels.`, 1);
     $("details").textContent = `Ran on ${result.backend.label}. Nothing was uploaded.`;
     document.body.dataset.timings = JSON.stringify({ ...result.timings, reduced: result.reduced }); // read by bench/browser.py
-    document.body.dataset.decodedIn = result.decodedIn || ""; // which worker decoded the photo (tests)
     document.body.dataset.tiles = JSON.stringify(result.tiles || {}); // compose tiles and who ran them: tests, bench
     for (const b of Object.values(saveButtons)) b.disabled = false;
     document.body.dataset.job = "done";
