@@ -102,14 +102,14 @@ ISNET_SOURCE_SHA256 = {  # reassembled from resources.json chunks, as shipped
 ISNET_RESOURCE = {"fp16": "/models/medium", "int8": "/models/small"}
 # fp32 is derived from the as-shipped fp16 model (before pruning), mixed from fp32.
 ISNET_FULL_SHA256 = dict(ISNET_SOURCE_SHA256, fp32="1e114df064f68687cc94eb280620876ae3b4cdb47f4982638a512d6f0b56cb16",
-                         mixed="d74104092d301d9be1e4bffe0f6b19a195ccf8d2ee3e4c46f16aab979bb51e26")
+                         mixed="324b84b756700667b2787e60478502cdc5ad01dfe18ff328965f59964150dea0")
 # Whether shipped models keep only the `output` output (see models.prune_outputs).
 PRUNE = True
 ISNET_SHA256 = {  # shipped files: pruned, spatial dims freed (models.ModelBuilder.shipped)
     "fp16": "351707e5fb35b3a70d9ef5cefaada2b642f138a3d175e33d31088e63fe07a9cf",
     "int8": "0528da012e0f158ae9e6b7efe8bed50dc5ae0c80dec6f7ac554ed0c3314aaeca",
     "fp32": "4fab65ef4154dd48a3cbb17880d4b3ee7772758dba3fd8fae7b9782361ea56f4",
-    "mixed": "a06aff0c80c65748f5c5070e3ef9ed787e666bbd613ecab382efc56dc44f8c64",
+    "mixed": "ed808608d7bd0051168ebad4d168e683caf21c94ab18818895c6ee99d3a8f0a2",
 }
 
 ISNET_META = {

@@ -45,6 +45,9 @@ def test_quantized_graph_tracks_fp32_and_keeps_named_convs():
     assert counts == {"quantized": 1, "kept_fp32": 1}
     ops = [n.op_type for n in model.graph.node]
     assert ops.count("ConvInteger") == 1 and ops.count("Conv") == 1
+    # the dequantization and bias in two nodes, not the int8 model's four
+    assert ops.count("DequantizeLinear") == 1 and ops.count("BatchNormalization") == 1
+    assert "Cast" not in ops and "Mul" not in ops and "Add" not in ops
     assert {t.name for t in model.graph.initializer} >= {"w2"} and "w1" not in {t.name for t in model.graph.initializer}
     got = _run(model, x)
     assert got.shape == ref.shape
@@ -60,3 +63,12 @@ def test_quantization_is_deterministic_and_refuses_unknown_names():
     assert a.SerializeToString() == b.SerializeToString()
     with pytest.raises(ValueError, match="no Conv named"):
         quantize_convs(_two_convs(), ("head", "nope"))
+
+
+def test_a_conv_without_bias_is_quantized_too():
+    x = np.random.default_rng(3).random((1, 3, 16, 16), dtype=np.float32)
+    model = _two_convs()
+    ref = _run(model, x)
+    assert quantize_convs(model, ()) == {"quantized": 2, "kept_fp32": 0}  # "head" has no bias input
+    got = _run(model, x)
+    assert np.abs(got - ref).max() < 0.03 * np.abs(ref).max(), np.abs(got - ref).max()
