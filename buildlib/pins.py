@@ -136,9 +136,10 @@ FP32_MAX_ABS_DIFF = 1e-3  # fp32 derivation must match the fp16 model this close
 #     output head + stem + first and last conv of stage1d 39.2 / 16.9;
 #     that + stage2d (this) 37.3 / 16.8.  grabcut50: fp16 8.81 / 1.61, this 8.99 / 1.63.
 #   Keeping any other single stage fp32 instead of stage2d moved SAD by < 3%.
+#   With the dequantization in two nodes (quantize.py): 37.5 / 16.9, grabcut50 8.95 / 1.62.
 # On WASM it runs ISNet ~1.7-2x faster than fp16 (BENCHMARKS.md, browser).
 MIXED_KEEP_FP32 = ("/side1/", "/conv_in/", "/stage1d/rebnconvin/", "/stage1d/rebnconv1d/", "/stage2d/")
-MIXED_MAX_ABS_DIFF = 0.05  # sanity bound against fp32 on a random input (measured 0.014)
+MIXED_MAX_ABS_DIFF = 0.05  # sanity bound against fp32 on a random input (measured 4.8e-3)
 
 
 def isnet_pins() -> list[ModelPin]:
