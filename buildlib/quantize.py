@@ -9,12 +9,13 @@ with W quantized once, asymmetric uint8 per tensor, the layout the int8 model
 in @imgly/background-removal-data uses. Its model computes acc * x_scale *
 W_scale + B in four nodes (Cast -> Mul(x_scale * W_scale) -> Mul -> Add); the
 last two nodes here do it in two, with the same values to float rounding:
-onnxruntime-web spends ~0.4 ms creating each node (the session took 255-285 ms
-with the four, 185-200 ms with the two, in headless Chromium), and the
-activations are passed over twice instead of three times. Why some stay fp32: the shipped int8
-model quantizes every conv and loses ~18% SAD on alphamatting27. A stage-by-
-stage sweep (buildlib/pins.py) found the loss in the 1-channel output head,
-the stem and the second decoder stage; keeping those fp32 costs little time.
+onnxruntime-web spends ~0.4 ms creating each node (the session took 250-323 ms
+with the four, 185-229 ms with the two: 8 creations each, alternating, in
+headless Chromium), and the activations are passed over twice instead of three
+times. Why some stay fp32: the shipped int8 model quantizes every conv and
+loses ~18% SAD on alphamatting27. A stage-by-stage sweep (buildlib/pins.py)
+found the loss in the 1-channel output head, the stem and the second decoder
+stage; keeping those fp32 costs little time.
 """
 
 from __future__ import annotations
