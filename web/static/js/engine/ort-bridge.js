@@ -102,8 +102,8 @@ export class OrtBridge {
   // alternating rounds; 4-round bench runs put the later photo anywhere from
   // 0.82x to 1.07x, the photo at page load at 0.98x-1.19x). So "auto" warms up
   // only a module downloaded or read as bytes.
-  // The compose graph gets no warm-up. A visit's first 24 MP photo ran its 168
-  // tiles in 0.49-0.60 s, later photos in 0.15-0.35 s. With V8's tiering off
+  // The compose graph gets no warm-up. A visit's first 24 MP photo spent
+  // 0.42-0.68 s in its 168 tiles' runs, later photos 0.15-0.37 s. With V8's tiering off
   // (--no-wasm-dynamic-tiering, a test flag) the first took 0.26 s, so most of
   // the gap is kernels still on the baseline tier: Chrome's code cache did not
   // hold them. Warm-ups measured on that photo, visit 2's first job:
