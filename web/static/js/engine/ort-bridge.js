@@ -103,14 +103,14 @@ export class OrtBridge {
   // 0.82x to 1.07x, the photo at page load at 0.98x-1.19x). So "auto" warms up
   // only a module downloaded or read as bytes.
   // The compose graph gets no warm-up. A visit's first 24 MP photo spent
-  // 0.42-0.68 s in its 168 tiles' runs, later photos 0.15-0.37 s. With V8's tiering off
-  // (--no-wasm-dynamic-tiering, a test flag) the first took 0.26 s, so most of
-  // the gap is kernels still on the baseline tier: Chrome's code cache did not
-  // hold them. Warm-ups measured on that photo, visit 2's first job:
+  // 0.42-0.68 s in its 168 tiles' runs, later photos 0.15-0.37 s. With V8's
+  // tiering off (--no-wasm-dynamic-tiering, a test flag) the first took 0.26 s:
+  // most of the gap is kernels still on the baseline tier, which Chrome's code
+  // cache did not hold. Warm-ups measured on that photo, visit 2's first job:
   // - 8 runs of a 256² tile in visit 1's boot: no change;
   // - the same once idle in each visit (45 ms): no change;
-  // - 40 runs of a 384² tile once idle (0.36 s of a core): 0.37 s, for a
-  //   photo chosen after that idle time only.
+  // - 40 runs of a 384² tile once idle (0.36 s of a core): the first photo's
+  //   tile runs took 0.37 s, but only for a photo chosen after that idle time.
   #wantsWarmUp() {
     if (this.warmUp === "auto") return ["network", "cache-storage"].includes(this.store.wasmSource(/^ort-wasm/));
     return this.warmUp === "on";
